@@ -1,0 +1,85 @@
+import type { MacAddress } from './address.js';
+
+/**
+ * What a device does for the layers above it, so they can skip work
+ * (DESIGN.md, "Contracts"). A memory link that never corrupts bytes may say it
+ * verifies checksums; a TAP with offloads says it can cut 64 KB TCP segments.
+ */
+export interface DeviceCapabilities {
+  /** Largest IP packet (Ethernet payload) the device carries, excluding the 14-byte header. */
+  readonly mtu: number;
+  /** Received frames had their IPv4/TCP/UDP checksums verified by the device. */
+  readonly rxChecksumVerified: boolean;
+  /** The device fills in TCP/UDP checksums on transmit when `TxMeta.checksum` asks it to. */
+  readonly txChecksumOffload: boolean;
+  /** Largest TCP segment (IP packet) the device accepts and cuts to `TxMeta.gsoSize`; 0 = no GSO. */
+  readonly gsoMaxSize: number;
+  /** The device may hand up coalesced TCP segments larger than the MTU (GRO / LRO). */
+  readonly gro: boolean;
+}
+
+/** Capabilities of a plain device that offloads nothing. */
+export function plainCapabilities(mtu: number): DeviceCapabilities {
+  return { mtu, rxChecksumVerified: false, txChecksumOffload: false, gsoMaxSize: 0, gro: false };
+}
+
+/** Per-frame metadata handed up with a received frame. */
+export interface RxMeta {
+  /** The device verified the frame's L3/L4 checksums (or they need no check). */
+  checksumVerified: boolean;
+  /** The L4 checksum field holds only the pseudo-header sum (virtio NEEDS_CSUM): do not verify. */
+  checksumPartial: boolean;
+}
+
+/** Per-frame instructions for transmit. Optional: omitted means a plain frame. */
+export interface TxMeta {
+  /** Ask the device to fill in the checksum: start offset of the L4 header in the frame... */
+  checksumStart?: number;
+  /** ...and offset of the checksum field from `checksumStart`. */
+  checksumOffset?: number;
+  /** For a GSO frame: the segment size the device cuts the TCP payload into. */
+  gsoSize?: number;
+}
+
+/** Counters every device keeps. */
+export interface DeviceStats {
+  rxFrames: number;
+  rxBytes: number;
+  txFrames: number;
+  txBytes: number;
+  /** Frames dropped on receive (no handler, oversize, queue full, decorator loss...). */
+  rxDropped: number;
+  /** Frames dropped on transmit (closed, too large, queue full, decorator loss...). */
+  txDropped: number;
+}
+
+/** A receive handler. The frame is a view valid only during the call: copy what you keep. */
+export type FrameHandler = (frame: Uint8Array, meta: RxMeta) => void;
+
+/**
+ * A network device that carries Ethernet frames: a memory link, a TAP, a
+ * virtio queue, or a decorator around another device (DESIGN.md, "Contracts").
+ *
+ * `transmit` takes the bytes during the call: the caller keeps the buffer and
+ * may reuse it as soon as `transmit` returns, so layers can emit into one
+ * preallocated buffer. A device that queues copies. Devices never call back
+ * into the stack from inside `transmit`; delivery happens later.
+ */
+export interface NetDevice {
+  /** A name for logs and traces (`tap0`, `h1.eth0`). */
+  readonly name: string;
+  readonly mac: MacAddress;
+  /** Largest Ethernet payload; the same as `capabilities.mtu`. */
+  readonly mtu: number;
+  readonly capabilities: DeviceCapabilities;
+  readonly stats: DeviceStats;
+  /**
+   * Sends one frame (14-byte Ethernet header included, no FCS). Returns
+   * false if it was dropped (device closed, frame too large, queue full).
+   */
+  transmit(frame: Uint8Array, meta?: TxMeta): boolean;
+  /** Sets the one receive handler (a stack has one Ethernet layer per device). */
+  onReceive(handler: FrameHandler): void;
+  /** Stops the device; frames are no longer sent or delivered. Idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,62 @@
+import type { Endpoint } from './address.js';
+
+/** What `Flow.read()` gives: bytes, the peer's FIN, or why the flow died. */
+export type ReadResult =
+  | { readonly data: Uint8Array; readonly eof?: undefined; readonly error?: undefined }
+  | { readonly eof: true; readonly data?: undefined; readonly error?: undefined }
+  | { readonly error: FlowError; readonly data?: undefined; readonly eof?: undefined };
+
+/** How a flow can fail: values, never exceptions (DESIGN.md, "Errors"). */
+export type FlowError = 'reset' | 'timeout' | 'aborted' | 'closed';
+
+/** Why a connect did not give a flow. */
+export type ConnectError = 'refused' | 'timeout' | 'unreachable' | 'reset';
+
+/** The outcome of `write()`: null when the send buffer took the bytes, or the flow's error. */
+export type WriteResult = FlowError | null;
+
+/**
+ * A TCP connection (MirageOS's FLOW). `write` resolves when the send buffer
+ * accepted the bytes: that is the backpressure.
+ */
+export interface Flow extends AsyncDisposable {
+  readonly local: Endpoint;
+  readonly remote: Endpoint;
+  /** The next bytes, the peer's FIN, or an error. */
+  read(): Promise<ReadResult>;
+  write(data: Uint8Array): Promise<WriteResult>;
+  /** Half close: sends FIN after the buffered bytes; reading goes on. */
+  shutdown(): Promise<void>;
+  /** Graceful close of both directions. */
+  close(): Promise<void>;
+  /** Resets the connection (RST) and drops buffers. */
+  abort(): void;
+}
+
+export interface ListenOptions {
+  /** Accept queue length (completed handshakes not yet handed to `onFlow`). */
+  backlog?: number;
+}
+
+export interface ConnectOptions {
+  /** Give up after this many ms. */
+  timeout?: number;
+  /** Local port (default ephemeral). */
+  localPort?: number;
+}
+
+/** A listening TCP port. */
+export interface Listener {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** The TCP part of a Stack. */
+export interface StackTcp {
+  listen(port: number, onFlow: (flow: Flow) => void, options?: ListenOptions): Listener;
+  connect(
+    dst: string | number,
+    port: number,
+    options?: ConnectOptions,
+  ): Promise<{ flow: Flow; error?: undefined } | { error: ConnectError; flow?: undefined }>;
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { checksum, checksumValid, fold, pseudoHeaderSum, sumWords, updateChecksum16, updateChecksum32 } from './checksum.js';
+import { fromHex } from './hex.js';
+import { readU16, readU32, writeU16, writeU32 } from './bytes.js';
+
+/** The plain RFC 1071 byte loop, as an oracle. */
+function naive(buf: Uint8Array): number {
+  let s = 0;
+  for (let i = 0; i < buf.length; i += 2) s += (buf[i]! << 8) | (buf[i + 1] ?? 0);
+  while (s >> 16) s = (s & 0xffff) + (s >>> 16);
+  return ~s & 0xffff;
+}
+
+describe('internet checksum', () => {
+  it('matches the RFC 1071 §3 worked example', () => {
+    // 00 01 f2 03 f4 f5 f6 f7 sums to 0xddf2 (RFC 1071 section 3)
+    const b = fromHex('0001f203f4f5f6f7');
+    expect(fold(sumWords(b, 0, b.length))).toBe(0xddf2);
+    expect(checksum(b)).toBe(~0xddf2 & 0xffff);
+  });
+
+  it('verifies a real IPv4 header captured from Linux', () => {
+    // ping -c1 10.77.0.2 from 10.77.0.1, header only (checksum 0x6ede is Linux's)
+    const hdr = fromHex('4500 0054 1c46 4000 4001 0a5f 0a4d 0001 0a4d 0002');
+    const copy = hdr.slice();
+    writeU16(copy, 10, 0);
+    const c = checksum(copy);
+    writeU16(copy, 10, c);
+    expect(checksumValid(copy)).toBe(true);
+  });
+
+  it('equals the byte loop on any input, at any offset and odd length', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 3000 }), fc.nat(7), (bytes, pad) => {
+        const big = new Uint8Array(bytes.length + pad + 3);
+        big.set(bytes, pad);
+        expect(checksum(big, pad, pad + bytes.length)).toBe(naive(bytes));
+      }),
+    );
+  });
+
+  it('a buffer with its checksum written in verifies', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 2, maxLength: 600 }).filter((b) => b.length % 2 === 0), (bytes) => {
+        writeU16(bytes, 0, 0);
+        writeU16(bytes, 0, checksum(bytes));
+        expect(checksumValid(bytes)).toBe(true);
+      }),
+    );
+  });
+
+  it('RFC 1624 incremental update equals a full recompute', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 12, maxLength: 64 }).filter((b) => b.length % 2 === 0), fc.nat(0xffff), fc.nat(0xffffffff), (bytes, w, d) => {
+        writeU16(bytes, 0, 0);
+        const before = checksum(bytes);
+        writeU16(bytes, 0, before);
+        const old16 = readU16(bytes, 2);
+        writeU16(bytes, 2, w);
+        const inc16 = updateChecksum16(before, old16, w);
+        writeU16(bytes, 0, 0);
+        expect(checksumValid(bytes, 0, bytes.length, inc16)).toBe(true);
+        writeU16(bytes, 0, inc16);
+        const old32 = readU32(bytes, 4);
+        writeU32(bytes, 4, d);
+        const inc32 = updateChecksum32(inc16, old32, d);
+        writeU16(bytes, 0, inc32);
+        expect(checksumValid(bytes)).toBe(true);
+      }),
+    );
+  });
+
+  it('pseudo-header sum covers addresses, protocol and length', () => {
+    const ph = fromHex('0a4d0001 0a4d0002 0011 0010');
+    expect(fold(pseudoHeaderSum(0x0a4d0001, 0x0a4d0002, 17, 16))).toBe(fold(sumWords(ph, 0, ph.length)));
+  });
+});
