@@ -177,6 +177,12 @@ export interface IpLayer {
   updatePathMtu(dst: Ipv4Address, mtu: number): void;
   /** Delivers an ICMP error to the protocol of the quoted datagram (called by ICMP). */
   deliverError(err: IpErrorInfo): void;
+  /**
+   * Who sends the ICMP errors IP itself raises (protocol unreachable,
+   * reassembly time exceeded). ICMP sits above IP, so the composition root
+   * (or `createIcmp`) connects it after both exist.
+   */
+  setErrorSender(sender: IcmpErrorSender): void;
   /** True if `addr` is one of ours, a broadcast we accept, or a joined group. */
   isLocal(addr: Ipv4Address): boolean;
   addRoute(route: Ipv4Route): void;
