@@ -267,6 +267,11 @@ export interface UdpBindOptions {
   address?: Ipv4Address;
   /** Also receive broadcasts (default true). */
   broadcast?: boolean;
+  /**
+   * Called with ICMP errors (port unreachable, fragmentation needed, ...)
+   * about datagrams this socket sent, matched by the quoted source port.
+   */
+  onError?: (err: IpErrorInfo) => void;
 }
 
 /** The UDP layer. */
