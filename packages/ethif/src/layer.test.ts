@@ -1,0 +1,313 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  isStackError, plainCapabilities, type DeviceCapabilities, type EthernetRxInfo, type FrameHandler, type NetDevice, type RxMeta,
+} from '@stack/interfaces';
+import { SimScheduler } from '@stack/sim';
+import { fromHex, toHex } from '@stack/wire';
+import { createEthernet } from './layer.js';
+import { emitEthernet, parseEthernet, type EthernetRepr } from './wire/ethernet.js';
+import { linuxFixture } from './fixtures/linux.js';
+
+const OUR_MAC = 0x020000000001;
+const PEER_MAC = 0x020000000002;
+const META: RxMeta = { checksumVerified: false, checksumPartial: false };
+
+/** A NetDevice that records copies of what is transmitted and lets the test inject frames. */
+class RecordingDevice implements NetDevice {
+  readonly name = 'fake0';
+  readonly mac: number;
+  readonly mtu: number;
+  readonly capabilities: DeviceCapabilities;
+  readonly stats = { rxFrames: 0, rxBytes: 0, txFrames: 0, txBytes: 0, rxDropped: 0, txDropped: 0 };
+  readonly sent: Uint8Array[] = [];
+  /** The buffers transmit was handed (not copies), to check they are views of one scratch buffer. */
+  readonly handed: Uint8Array[] = [];
+  handler: FrameHandler | undefined;
+  up = true;
+
+  constructor(capabilities: DeviceCapabilities = plainCapabilities(1500), mac = OUR_MAC) {
+    this.mac = mac;
+    this.capabilities = capabilities;
+    this.mtu = capabilities.mtu;
+  }
+  transmit(frame: Uint8Array): boolean {
+    if (!this.up) return false;
+    this.handed.push(frame);
+    this.sent.push(frame.slice());
+    return true;
+  }
+  onReceive(handler: FrameHandler): void {
+    this.handler = handler;
+  }
+  deliver(frame: Uint8Array): void {
+    this.handler?.(frame, META);
+  }
+  async close(): Promise<void> {
+    this.up = false;
+  }
+}
+
+function frame(repr: EthernetRepr, payload: Uint8Array | number[]): Uint8Array {
+  const p = Uint8Array.from(payload);
+  const buf = new Uint8Array((repr.vlan ? 18 : 14) + p.length);
+  const n = emitEthernet(repr, buf);
+  buf.set(p, n);
+  return buf;
+}
+
+interface Got {
+  payload: string;
+  /** The info object as handed (shared between frames). */
+  info: EthernetRxInfo;
+  /** Its fields copied during the callback. */
+  copy: { src: number; dst: number; etherType: number; vlan: number };
+}
+
+function setup(config = {}, capabilities?: DeviceCapabilities) {
+  const device = new RecordingDevice(capabilities);
+  const eth = createEthernet(device, { scheduler: new SimScheduler() }, config);
+  const got: Got[] = [];
+  const handler = (payload: Uint8Array, info: EthernetRxInfo): void => {
+    // copy the fields now: the info object is reused for the next frame
+    got.push({ payload: toHex(payload), info, copy: { src: info.src, dst: info.dst, etherType: info.etherType, vlan: info.vlan } });
+  };
+  eth.register(0x0800, handler);
+  eth.register(0x0806, handler);
+  return { device, eth, got };
+}
+
+describe('Ethernet layer: receive', () => {
+  it('installs itself as the device handler and demuxes by EtherType', () => {
+    const { device, eth, got } = setup();
+    expect(device.handler).toBe(eth.input);
+    device.deliver(frame({ dst: OUR_MAC, src: PEER_MAC, etherType: 0x0800 }, [0x45, 0x00]));
+    device.deliver(frame({ dst: OUR_MAC, src: PEER_MAC, etherType: 0x0806 }, [0x00, 0x01]));
+    expect(got.map((g) => [g.payload, g.copy.etherType, g.copy.src, g.copy.dst, g.copy.vlan])).toEqual([
+      ['4500', 0x0800, PEER_MAC, OUR_MAC, -1],
+      ['0001', 0x0806, PEER_MAC, OUR_MAC, -1],
+    ]);
+    expect(eth.stats.rx).toBe(2);
+  });
+
+  it('reuses one info object for every frame (valid during the callback only)', () => {
+    const { device, got } = setup();
+    device.deliver(frame({ dst: OUR_MAC, src: PEER_MAC, etherType: 0x0800 }, [1]));
+    device.deliver(frame({ dst: OUR_MAC, src: PEER_MAC, etherType: 0x0806 }, [2]));
+    expect(got[0]!.info).toBe(got[1]!.info);
+    expect(got[0]!.info.meta).toBe(META);
+  });
+
+  it('hands the payload as a view of the frame, not a copy', () => {
+    const { device, eth } = setup();
+    const f = frame({ dst: OUR_MAC, src: PEER_MAC, etherType: 0x0800 }, [9, 9, 9]);
+    let seen: Uint8Array | undefined;
+    eth.register(0x0800, (p) => { seen = p; });
+    device.deliver(f);
+    expect(seen!.buffer).toBe(f.buffer);
+    expect(seen!.byteOffset).toBe(f.byteOffset + 14);
+  });
+
+  it('filters by destination MAC: ours, broadcast, joined multicast', () => {
+    const { device, eth, got } = setup();
+    const to = (dst: number): void => device.deliver(frame({ dst, src: PEER_MAC, etherType: 0x0800 }, [dst & 0xff]));
+    to(OUR_MAC);
+    to(0xffffffffffff);
+    to(PEER_MAC); // someone else's unicast
+    to(0x01005e0000fb); // multicast, not joined
+    eth.joinMulticast(0x01005e0000fb);
+    to(0x01005e0000fb);
+    eth.leaveMulticast(0x01005e0000fb);
+    to(0x01005e0000fb);
+    expect(got.map((g) => g.payload)).toEqual(['01', 'ff', 'fb']);
+    expect(eth.stats.dropped.notForUs).toBe(3);
+  });
+
+  it('counts multicast joins: two joins need two leaves', () => {
+    const { device, eth, got } = setup();
+    eth.joinMulticast(0x01005e000001);
+    eth.joinMulticast(0x01005e000001);
+    eth.leaveMulticast(0x01005e000001);
+    device.deliver(frame({ dst: 0x01005e000001, src: PEER_MAC, etherType: 0x0800 }, [1]));
+    eth.leaveMulticast(0x01005e000001);
+    eth.leaveMulticast(0x01005e000001); // extra leave: no effect
+    device.deliver(frame({ dst: 0x01005e000001, src: PEER_MAC, etherType: 0x0800 }, [2]));
+    expect(got.map((g) => g.payload)).toEqual(['01']);
+  });
+
+  it('accepts configured multicast from the start, and everything when promiscuous', () => {
+    const a = setup({ multicast: [0x333300000001] });
+    a.device.deliver(frame({ dst: 0x333300000001, src: PEER_MAC, etherType: 0x0800 }, [1]));
+    expect(a.got).toHaveLength(1);
+    const p = setup({ promiscuous: true });
+    p.device.deliver(frame({ dst: 0x0200000000aa, src: PEER_MAC, etherType: 0x0800 }, [2]));
+    p.device.deliver(frame({ dst: 0x0100000000aa, src: PEER_MAC, etherType: 0x0800 }, [3]));
+    expect(p.got.map((g) => [g.payload, g.copy.dst])).toEqual([['02', 0x0200000000aa], ['03', 0x0100000000aa]]);
+  });
+
+  it('refuses a unicast MAC as a multicast group', () => {
+    const { eth } = setup();
+    expect(() => eth.joinMulticast(0x020000000005)).toThrow(/group MAC/);
+    expect(() => createEthernet(new RecordingDevice(), { scheduler: new SimScheduler() }, { multicast: [PEER_MAC] })).toThrow(/ethernet.multicast/);
+  });
+
+  it('strips an 802.1Q tag of a configured VLAN and drops other tagged frames', () => {
+    const { device, eth, got } = setup({ vlans: [100] });
+    device.deliver(frame({ dst: OUR_MAC, src: PEER_MAC, etherType: 0x0800, vlan: { pcp: 3, dei: false, vid: 100 } }, [0x45]));
+    device.deliver(frame({ dst: OUR_MAC, src: PEER_MAC, etherType: 0x0800, vlan: { pcp: 0, dei: false, vid: 200 } }, [0x46]));
+    device.deliver(frame({ dst: OUR_MAC, src: PEER_MAC, etherType: 0x0800 }, [0x47])); // untagged still accepted
+    expect(got.map((g) => [g.payload, g.copy.vlan, g.copy.etherType])).toEqual([
+      ['45', 100, 0x0800],
+      ['47', -1, 0x0800],
+    ]);
+    expect(eth.stats.dropped.vlan).toBe(1);
+  });
+
+  it('drops tagged frames by default', () => {
+    const { device, eth, got } = setup();
+    device.deliver(frame({ dst: OUR_MAC, src: PEER_MAC, etherType: 0x0800, vlan: { pcp: 0, dei: false, vid: 0 } }, [1]));
+    expect(got).toHaveLength(0);
+    expect(eth.stats.dropped.vlan).toBe(1);
+  });
+
+  it('counts truncated frames and unknown EtherTypes', () => {
+    const { device, eth, got } = setup({ vlans: [5] });
+    device.deliver(new Uint8Array(13));
+    device.deliver(fromHex('020000000001 020000000002 8100 0005')); // tag cut short
+    device.deliver(frame({ dst: OUR_MAC, src: PEER_MAC, etherType: 0x88cc }, [1]));
+    expect(got).toHaveLength(0);
+    expect(eth.stats.dropped).toMatchObject({ truncated: 2, unknownEthertype: 1 });
+    expect(eth.stats.rx).toBe(3);
+  });
+
+  it('validates config', () => {
+    const mk = (config: object) => () => createEthernet(new RecordingDevice(), { scheduler: new SimScheduler() }, config);
+    expect(mk({ vlans: [4095] })).toThrow(/0..4094/);
+    expect(mk({ vlans: [1.5] })).toThrow(/ethernet.vlans/);
+    expect(mk({ promiscuous: 'yes' })).toThrow(/boolean/);
+    try { mk({ vlans: [-1] })(); } catch (e) { expect(isStackError(e, 'ERR_INVALID_CONFIG')).toBe(true); }
+  });
+
+  it('property: random frames never throw, and only well-formed frames for us are delivered', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 80 }), { maxLength: 20 }), fc.boolean(), (frames, prefix) => {
+        const { device, eth, got } = setup({ vlans: [1, 2, 3] });
+        for (const f of frames) {
+          if (prefix && f.length >= 6) f.set([0x02, 0, 0, 0, 0, 0x01]);
+          device.deliver(f);
+        }
+        const d = eth.stats.dropped;
+        expect(eth.stats.rx).toBe(frames.length);
+        expect(got.length + d.truncated + d.notForUs + d.vlan + d.unknownEthertype).toBe(frames.length);
+        for (const f of frames) if (f.length >= 14) expect(parseEthernet(f).ok || f[12] === 0x81).toBe(true);
+      }),
+    );
+  });
+});
+
+describe('Ethernet layer: transmit', () => {
+  it('writes the header and lets the upper layer fill the payload in place', () => {
+    const { device, eth } = setup();
+    const payload = Uint8Array.from({ length: 100 }, (_, i) => i);
+    let region: Uint8Array | undefined;
+    expect(eth.write(PEER_MAC, 0x0800, 100, (buf) => { region = buf; buf.set(payload); })).toBe(true);
+    expect(region!.length).toBe(100);
+    const sent = device.sent[0]!;
+    expect(sent.length).toBe(114);
+    expect(parseEthernet(sent)).toEqual({ ok: true, value: { dst: PEER_MAC, src: OUR_MAC, etherType: 0x0800 } });
+    expect(toHex(sent.subarray(14))).toBe(toHex(payload));
+    // the region was the frame buffer at headroom 14: no copy between fill and transmit
+    expect(region!.buffer).toBe(device.handed[0]!.buffer);
+    expect(region!.byteOffset).toBe(device.handed[0]!.byteOffset + 14);
+    expect(eth.stats.tx).toBe(1);
+  });
+
+  it('reuses one transmit buffer for every frame', () => {
+    const { device, eth } = setup();
+    eth.write(PEER_MAC, 0x0800, 50, (b) => b.fill(1));
+    eth.write(PEER_MAC, 0x0800, 1500, (b) => b.fill(2));
+    expect(device.handed[0]!.buffer).toBe(device.handed[1]!.buffer);
+  });
+
+  it('pads frames shorter than 60 bytes with zeros', () => {
+    const { device, eth } = setup();
+    eth.write(PEER_MAC, 0x0800, 1500, (b) => b.fill(0xaa)); // leaves 0xaa in the scratch buffer
+    eth.write(0xffffffffffff, 0x0806, 28, (b) => b.fill(0x11));
+    eth.write(PEER_MAC, 0x0800, 46, (b) => b.fill(0x22)); // exactly the minimum: no pad
+    eth.write(PEER_MAC, 0x0800, 0, () => {});
+    const [, arp, min, empty] = device.sent;
+    expect(arp!.length).toBe(60);
+    expect(toHex(arp!.subarray(14, 42))).toBe('11'.repeat(28));
+    expect(toHex(arp!.subarray(42))).toBe('00'.repeat(18));
+    expect(min!.length).toBe(60);
+    expect(toHex(min!.subarray(14))).toBe('22'.repeat(46));
+    expect(empty!.length).toBe(60);
+    expect(toHex(empty!.subarray(14))).toBe('00'.repeat(46));
+  });
+
+  it('refuses a payload over the MTU (tooBig)', () => {
+    const { device, eth } = setup({}, plainCapabilities(1500));
+    let called = false;
+    expect(eth.write(PEER_MAC, 0x0800, 1501, () => { called = true; })).toBe(false);
+    expect(called).toBe(false);
+    expect(device.sent).toHaveLength(0);
+    expect(eth.stats.dropped.tooBig).toBe(1);
+    expect(eth.write(PEER_MAC, 0x0800, 1500, () => {})).toBe(true);
+  });
+
+  it('accepts payloads up to the GSO limit when the device cuts segments', () => {
+    const caps: DeviceCapabilities = { ...plainCapabilities(1500), gsoMaxSize: 65_535 };
+    const { device, eth } = setup({}, caps);
+    expect(eth.write(PEER_MAC, 0x0800, 65_535, (b) => b.fill(7))).toBe(true);
+    expect(device.sent[0]!.length).toBe(14 + 65_535);
+    expect(eth.write(PEER_MAC, 0x0800, 65_536, () => {})).toBe(false);
+    expect(eth.stats.dropped.tooBig).toBe(1);
+  });
+
+  it('counts frames the device refused', () => {
+    const { device, eth } = setup();
+    device.up = false;
+    expect(eth.write(PEER_MAC, 0x0800, 20, () => {})).toBe(false);
+    expect(eth.stats.dropped.deviceDown).toBe(1);
+    expect(eth.stats.tx).toBe(0);
+  });
+
+  it('throws on misuse: bad arguments, re-entrant write', () => {
+    const { eth } = setup();
+    expect(() => eth.write(PEER_MAC, 0x0800, -1, () => {})).toThrow(/length/);
+    expect(() => eth.write(2 ** 48, 0x0800, 1, () => {})).toThrow(/MAC/);
+    expect(() => eth.write(PEER_MAC, 0x10000, 1, () => {})).toThrow(/EtherType/);
+    expect(() => eth.register(-1, () => {})).toThrow(/EtherType/);
+    let inner: unknown;
+    eth.write(PEER_MAC, 0x0800, 10, () => {
+      try { eth.write(PEER_MAC, 0x0800, 10, () => {}); } catch (e) { inner = e; }
+    });
+    expect(isStackError(inner, 'ERR_INVALID_ARGUMENT')).toBe(true);
+    // after the throw the layer still works
+    expect(eth.write(PEER_MAC, 0x0800, 10, () => {})).toBe(true);
+  });
+});
+
+describe('Ethernet layer: against frames Linux sent', () => {
+  const LINUX_A = 0x020000005101;
+  const LINUX_B = 0x020000005102;
+
+  it('accepts the broadcast ARP request and the unicast ping for us', () => {
+    const device = new RecordingDevice(undefined, LINUX_B);
+    const eth = createEthernet(device, { scheduler: new SimScheduler() });
+    const seen: [number, number, number][] = [];
+    eth.register(0x0806, (p, info) => seen.push([0x0806, p.length, info.src]));
+    eth.register(0x0800, (p, info) => seen.push([0x0800, p.length, info.src]));
+    device.deliver(linuxFixture('linux-ethernet.hex', 'arp-request'));
+    device.deliver(linuxFixture('linux-ethernet.hex', 'ping'));
+    expect(seen).toEqual([[0x0806, 28, LINUX_A], [0x0800, 84, LINUX_A]]);
+  });
+
+  it('sends the same ARP frame as Linux, padded to 60 bytes as a NIC would', () => {
+    const device = new RecordingDevice(undefined, LINUX_A);
+    const eth = createEthernet(device, { scheduler: new SimScheduler() });
+    const linux = linuxFixture('linux-ethernet.hex', 'arp-request');
+    eth.write(0xffffffffffff, 0x0806, 28, (buf) => buf.set(linux.subarray(14)));
+    expect(toHex(device.sent[0]!)).toBe(toHex(linux) + '00'.repeat(18));
+  });
+});

@@ -1,0 +1,213 @@
+import {
+  StackError, type DeviceCapabilities, type EthernetConfig, type EthernetHandler, type EthernetLayer, type EthernetRxInfo,
+  type Fill, type MacAddress, type NetDevice, type RxMeta, type Scheduler,
+} from '@stack/interfaces';
+import { EtherType, MAC_BROADCAST, readU16, readU48, writeU16, writeU48 } from '@stack/wire';
+import { resolveEthernetConfig, type ResolvedEthernetConfig } from './config.js';
+import {
+  ETH_DST, ETH_HEADER_LEN, ETH_MIN_FRAME_LEN, ETH_SRC, ETH_TYPE, ETH_VLAN_HEADER_LEN, TCI_VID_MASK, VLAN_INNER_TYPE, VLAN_TCI,
+} from './wire/fields.js';
+
+/**
+ * Counters of the Ethernet layer. `rx` counts every frame handed to `input`
+ * (the drops below included), `tx` every frame the device accepted.
+ */
+export interface EthernetStats {
+  rx: number;
+  tx: number;
+  dropped: {
+    /** Shorter than the header (14 bytes, 18 when tagged). */
+    truncated: number;
+    /** Destination is neither our MAC, broadcast, nor a joined multicast MAC (and not promiscuous). */
+    notForUs: number;
+    /** 802.1Q-tagged with a VLAN id not in `config.vlans`. */
+    vlan: number;
+    /** No handler registered for the EtherType. */
+    unknownEthertype: number;
+    /** `write` asked for a payload larger than the MTU (or the GSO limit). */
+    tooBig: number;
+    /** The device refused the frame (closed, queue full). */
+    deviceDown: number;
+    [reason: string]: number;
+  };
+}
+
+/** The Ethernet layer `createEthernet` returns: the contract plus its resolved config. */
+export interface Ethernet extends EthernetLayer {
+  readonly config: ResolvedEthernetConfig;
+  readonly stats: EthernetStats;
+}
+
+/** What the Ethernet layer needs besides its device. It keeps no timers; the scheduler is for symmetry with the other layers. */
+export interface EthernetDeps {
+  readonly scheduler: Scheduler;
+}
+
+interface MutableRxInfo {
+  src: MacAddress;
+  dst: MacAddress;
+  etherType: number;
+  vlan: number;
+  meta: RxMeta;
+}
+
+const MAX_MAC = 0xffff_ffff_ffff;
+
+/**
+ * Creates the Ethernet II layer over `device` (IEEE 802.3 §3.2, 802.1Q §9)
+ * and installs itself as the device's receive handler.
+ *
+ * Receive: frames pass the MAC filter (our unicast MAC, broadcast, a joined
+ * multicast MAC, or anything when promiscuous), have an 802.1Q tag stripped
+ * when its VLAN id is configured (other tagged frames are dropped), and go to
+ * the handler registered for their EtherType. The `EthernetRxInfo` handed to
+ * a handler is one object reused for every frame: it, like the payload, is
+ * valid only during the call.
+ *
+ * Transmit: one preallocated buffer, `14 + max(mtu, gsoMaxSize)` bytes; the
+ * upper layer fills the payload in place, frames shorter than 60 bytes are
+ * zero-padded to the Ethernet minimum, and the device consumes the frame
+ * before `write` returns. `fill` must not call `write` again (it would
+ * overwrite the frame being built): that throws ERR_INVALID_ARGUMENT.
+ */
+export function createEthernet(device: NetDevice, _deps: EthernetDeps, config?: EthernetConfig): Ethernet {
+  const resolved = resolveEthernetConfig(config);
+  const ourMac = device.mac;
+  const capabilities: DeviceCapabilities = device.capabilities;
+  const mtu = device.mtu;
+  const gso = capabilities.gsoMaxSize > 0;
+  /** Largest payload `write` accepts: the MTU, or the GSO limit when the device cuts segments. */
+  const maxPayload = gso ? Math.max(mtu, capabilities.gsoMaxSize) : mtu;
+  const txBuf = new Uint8Array(Math.max(ETH_HEADER_LEN + maxPayload, ETH_MIN_FRAME_LEN));
+  let writing = false;
+
+  const promiscuous = resolved.promiscuous;
+  const vlans = new Set(resolved.vlans);
+  /** Joined multicast MACs with a join count (several IPv4 groups share one MAC, RFC 1112 §6.4). */
+  const multicast = new Map<MacAddress, number>();
+  for (const m of resolved.multicast) multicast.set(m, (multicast.get(m) ?? 0) + 1);
+  const handlers = new Map<number, EthernetHandler>();
+
+  const stats: EthernetStats = {
+    rx: 0,
+    tx: 0,
+    dropped: { truncated: 0, notForUs: 0, vlan: 0, unknownEthertype: 0, tooBig: 0, deviceDown: 0 },
+  };
+  const dropped = stats.dropped;
+  const info: MutableRxInfo = { src: 0, dst: 0, etherType: 0, vlan: -1, meta: { checksumVerified: false, checksumPartial: false } };
+
+  const input = (frame: Uint8Array, meta: RxMeta): void => {
+    stats.rx++;
+    if (frame.length < ETH_HEADER_LEN) {
+      dropped.truncated++;
+      return;
+    }
+    const dst = readU48(frame, ETH_DST);
+    if (dst !== ourMac && !promiscuous && !((frame[ETH_DST]! & 1) === 1 && (dst === MAC_BROADCAST || multicast.has(dst)))) {
+      dropped.notForUs++;
+      return;
+    }
+    let etherType = readU16(frame, ETH_TYPE);
+    let headerLen = ETH_HEADER_LEN;
+    let vid = -1;
+    if (etherType === EtherType.VLAN) {
+      if (frame.length < ETH_VLAN_HEADER_LEN) {
+        dropped.truncated++;
+        return;
+      }
+      vid = readU16(frame, VLAN_TCI) & TCI_VID_MASK;
+      if (!vlans.has(vid)) {
+        dropped.vlan++;
+        return;
+      }
+      etherType = readU16(frame, VLAN_INNER_TYPE);
+      headerLen = ETH_VLAN_HEADER_LEN;
+    }
+    const handler = handlers.get(etherType);
+    if (handler === undefined) {
+      dropped.unknownEthertype++;
+      return;
+    }
+    info.src = readU48(frame, ETH_SRC);
+    info.dst = dst;
+    info.etherType = etherType;
+    info.vlan = vid;
+    info.meta = meta;
+    handler(frame.subarray(headerLen), info as EthernetRxInfo);
+  };
+
+  const layer: Ethernet = {
+    mac: ourMac,
+    mtu,
+    capabilities,
+    config: resolved,
+    stats,
+    input,
+
+    register(etherType: number, handler: EthernetHandler): void {
+      if (!(Number.isInteger(etherType) && etherType >= 0 && etherType <= 0xffff)) {
+        throw new StackError('ERR_INVALID_ARGUMENT', `EtherType must be an integer 0..0xffff, got ${etherType}`);
+      }
+      if (typeof handler !== 'function') throw new StackError('ERR_INVALID_ARGUMENT', 'an EtherType handler must be a function');
+      handlers.set(etherType, handler); // the last registration wins (a layer re-created over the same device)
+    },
+
+    write(dst: MacAddress, etherType: number, length: number, fill: Fill): boolean {
+      if (!(Number.isInteger(length) && length >= 0)) {
+        throw new StackError('ERR_INVALID_ARGUMENT', `payload length must be a non-negative integer, got ${length}`);
+      }
+      if (!(Number.isInteger(dst) && dst >= 0 && dst <= MAX_MAC)) {
+        throw new StackError('ERR_INVALID_ARGUMENT', `destination MAC must be an integer 0..2^48-1, got ${dst}`);
+      }
+      if (!(Number.isInteger(etherType) && etherType >= 0 && etherType <= 0xffff)) {
+        throw new StackError('ERR_INVALID_ARGUMENT', `EtherType must be an integer 0..0xffff, got ${etherType}`);
+      }
+      if (length > maxPayload) {
+        dropped.tooBig++;
+        return false;
+      }
+      if (writing) {
+        throw new StackError('ERR_INVALID_ARGUMENT', 'EthernetLayer.write called from inside a fill callback (the frame buffer is in use)');
+      }
+      writeU48(txBuf, ETH_DST, dst);
+      writeU48(txBuf, ETH_SRC, ourMac);
+      writeU16(txBuf, ETH_TYPE, etherType);
+      let frameLen = ETH_HEADER_LEN + length;
+      writing = true;
+      try {
+        fill(txBuf.subarray(ETH_HEADER_LEN, frameLen));
+      } finally {
+        writing = false;
+      }
+      if (frameLen < ETH_MIN_FRAME_LEN) {
+        // Real NICs pad runt frames to the 60-byte minimum (IEEE 802.3 §4.2.3.3); zero the
+        // pad, since the buffer still holds the previous frame's bytes.
+        txBuf.fill(0, frameLen, ETH_MIN_FRAME_LEN);
+        frameLen = ETH_MIN_FRAME_LEN;
+      }
+      if (!device.transmit(txBuf.subarray(0, frameLen))) {
+        dropped.deviceDown++;
+        return false;
+      }
+      stats.tx++;
+      return true;
+    },
+
+    joinMulticast(mac: MacAddress): void {
+      if (!(Number.isInteger(mac) && mac >= 0 && mac <= MAX_MAC) || (Math.floor(mac / 0x100_0000_0000) & 1) !== 1) {
+        throw new StackError('ERR_INVALID_ARGUMENT', `joinMulticast needs a group MAC (I/G bit set, e.g. 01:00:5e:00:00:fb), got ${mac}`);
+      }
+      multicast.set(mac, (multicast.get(mac) ?? 0) + 1);
+    },
+
+    leaveMulticast(mac: MacAddress): void {
+      const n = multicast.get(mac);
+      if (n === undefined) return;
+      if (n <= 1) multicast.delete(mac);
+      else multicast.set(mac, n - 1);
+    },
+  };
+
+  device.onReceive(input);
+  return layer;
+}
