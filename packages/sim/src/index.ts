@@ -5,3 +5,8 @@
  */
 export { SimScheduler, type RunOptions } from './scheduler.js';
 export { SeededRandom } from './random.js';
+export {
+  SimNetwork, type SimNetworkOptions, type AttachOptions, type LinkOptions, type SimBridgeOptions, type SimHubOptions,
+  type CaptureTarget, type SimSnapshot, type SimInterfaceInfo, type SimSegmentInfo,
+} from './network.js';
+export { deriveRandom, deriveMac } from './derive.js';

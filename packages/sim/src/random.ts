@@ -67,15 +67,26 @@ export class SeededRandom implements Random {
     return this.u32() / 0x1_0000_0000;
   }
 
-  /** An integer in [0, n), without modulo bias (Lemire's method, rejection on the low part). */
+  /**
+   * An integer in [0, n), without modulo bias: Lemire's multiply-and-reject,
+   * with the 32×32-bit product split in 16-bit halves so it stays exact in a
+   * double for every n up to 2^32.
+   */
   below(n: number): number {
-    if (!(n >= 1 && n <= 0x1_0000_0000)) throw new RangeError(`below(n) needs 1 <= n <= 2^32, got ${n}`);
+    if (!(Number.isInteger(n) && n >= 1 && n <= 0x1_0000_0000)) throw new RangeError(`below(n) needs an integer 1 <= n <= 2^32, got ${n}`);
     const threshold = (0x1_0000_0000 - n) % n;
+    const nHi = Math.floor(n / 0x10000);
+    const nLo = n % 0x10000;
     for (;;) {
       const r = this.u32();
-      const m = r * n;
-      const low = m % 0x1_0000_0000;
-      if (low >= threshold) return Math.floor(m / 0x1_0000_0000);
+      const rHi = r >>> 16;
+      const rLo = r & 0xffff;
+      // r * n = hi * 2^32 + low, computed exactly.
+      const lo = rLo * nLo;
+      const mid = rHi * nLo + rLo * nHi + Math.floor(lo / 0x10000);
+      const low = (mid % 0x10000) * 0x10000 + (lo % 0x10000);
+      const high = rHi * nHi + Math.floor(mid / 0x10000);
+      if (low >= threshold) return high;
     }
   }
 

@@ -1,0 +1,87 @@
+import type { Cancel, Scheduler } from '@stack/interfaces';
+
+/**
+ * One direction of a link: a FIFO of frames with their arrival times and a
+ * single timer armed for the head. No closure or timer per frame; frames
+ * leave in the order they came, each at
+ * `max(now, busy until) + size * 8 / bandwidth + latency`.
+ */
+export class Channel {
+  private frames: (Uint8Array | undefined)[] = [];
+  private times: number[] = [];
+  private head = 0;
+  private timer: Cancel | null = null;
+  private flushing = false;
+  /** When the transmitter finishes serializing what it already holds. */
+  private busyUntil = 0;
+  private readonly fire = (): void => this.flush();
+
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly latency: number,
+    /** Bits per second; Infinity for none. */
+    private readonly bandwidth: number,
+    /** Bytes allowed to wait for serialization. */
+    private readonly queueLimit: number,
+    private readonly deliver: (frame: Uint8Array) => void,
+  ) {}
+
+  /** Frames sent and not yet delivered. */
+  get inFlight(): number {
+    return this.frames.length - this.head;
+  }
+
+  /** Queues `frame` (which the channel now owns). False when the serialization queue is full. */
+  send(frame: Uint8Array): boolean {
+    const now = this.scheduler.now();
+    let at: number;
+    if (this.bandwidth === Infinity) {
+      at = now + this.latency;
+    } else {
+      const start = this.busyUntil > now ? this.busyUntil : now;
+      const waiting = ((start - now) * this.bandwidth) / 8000; // bytes still to serialize before this frame
+      if (waiting + frame.length > this.queueLimit) return false;
+      this.busyUntil = start + (frame.length * 8000) / this.bandwidth;
+      at = this.busyUntil + this.latency;
+    }
+    this.frames.push(frame);
+    this.times.push(at);
+    if (this.timer === null && !this.flushing) this.timer = this.scheduler.at(at, this.fire);
+    return true;
+  }
+
+  /** Drops everything queued and cancels the timer. */
+  clear(): void {
+    this.timer?.();
+    this.timer = null;
+    this.frames.length = 0;
+    this.times.length = 0;
+    this.head = 0;
+    this.busyUntil = 0;
+  }
+
+  private flush(): void {
+    this.timer = null;
+    this.flushing = true;
+    const now = this.scheduler.now();
+    while (this.head < this.frames.length && this.times[this.head]! <= now) {
+      const frame = this.frames[this.head]!;
+      this.frames[this.head] = undefined;
+      this.head++;
+      this.deliver(frame); // may clear() this channel (a handler closing the link)
+    }
+    this.flushing = false;
+    if (this.head >= this.frames.length) {
+      this.frames.length = 0;
+      this.times.length = 0;
+      this.head = 0;
+    } else {
+      if (this.head > 1024 && this.head * 2 > this.frames.length) {
+        this.frames.splice(0, this.head);
+        this.times.splice(0, this.head);
+        this.head = 0;
+      }
+      this.timer = this.scheduler.at(this.times[this.head]!, this.fire);
+    }
+  }
+}

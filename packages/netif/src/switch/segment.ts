@@ -1,0 +1,101 @@
+import { StackError, type MacAddress, type Scheduler } from '@stack/interfaces';
+import { checkKeys, invalid } from '../config.js';
+import { macFromName } from '../ethernet.js';
+import { createLink, type Link, type LinkDevice, type LinkEnd, type LinkProperties } from '../link/memory-link.js';
+
+/** Options of one port of a hub or bridge: the link between the host and the port. */
+export interface PortOptions extends LinkProperties {
+  /** Name of the host-side device (default `${segment}.port${n}`). */
+  name?: string;
+  /** MAC of the host-side device (default derived from its name). */
+  mac?: MacAddress;
+}
+
+/** Options of `createHub` and `createBridge`. */
+export interface SegmentOptions {
+  scheduler: Scheduler;
+  /** A name for logs and port names (default 'hub' / 'bridge'). */
+  name?: string;
+  /** Link properties every port gets unless its own options say otherwise. */
+  defaults?: LinkProperties;
+}
+
+/** A shared Ethernet segment that hosts plug into: a hub or a bridge. */
+export interface Segment {
+  readonly kind: 'hub' | 'bridge';
+  readonly name: string;
+  /**
+   * Adds a port and returns the host-side device of the link to it. Closing
+   * that device unplugs the port. Throws ERR_CLOSED after `close()`.
+   */
+  port(options?: PortOptions): LinkDevice;
+  /** Ports plugged in now. */
+  readonly portCount: number;
+  /** Unplugs every port (their host-side devices go down). Idempotent. */
+  close(): Promise<void>;
+}
+
+const PORT_KEYS = ['name', 'mac', 'mtu', 'latency', 'bandwidth', 'queueLimit', 'capabilities'];
+
+/** Ports, links and shutdown shared by hub and bridge. */
+export abstract class SegmentBase {
+  readonly name: string;
+  protected readonly ports: (LinkEnd | null)[] = [];
+  private readonly links: Link[] = [];
+  private closed = false;
+  private readonly scheduler: Scheduler;
+  private readonly defaults: LinkProperties;
+
+  constructor(readonly kind: 'hub' | 'bridge', options: SegmentOptions) {
+    const where = kind === 'hub' ? 'createHub' : 'createBridge';
+    if (typeof options !== 'object' || options === null || typeof options.scheduler?.at !== 'function') {
+      invalid(where, 'scheduler', 'a Scheduler', options?.scheduler);
+    }
+    this.scheduler = options.scheduler;
+    this.name = options.name ?? kind;
+    this.defaults = options.defaults ?? {};
+  }
+
+  get portCount(): number {
+    let n = 0;
+    for (const p of this.ports) if (p !== null) n++;
+    return n;
+  }
+
+  port(options: PortOptions = {}): LinkDevice {
+    if (this.closed) throw new StackError('ERR_CLOSED', `${this.kind} ${this.name}: port() after close`);
+    checkKeys(`${this.name}.port`, options, PORT_KEYS);
+    const index = this.ports.length;
+    const hostName = options.name ?? `${this.name}.port${index}`;
+    const portName = `${this.name}:${index}`;
+    const { name: _n, mac, ...props } = options;
+    const link = createLink(`${this.kind} ${this.name} port`, {
+      scheduler: this.scheduler,
+      names: [hostName, portName],
+      macs: [mac ?? macFromName(hostName), macFromName(portName)],
+      ...this.defaults,
+      ...props,
+    });
+    const [host, inner] = link.ends;
+    inner.onReceive((frame) => this.input(index, frame));
+    link.onDown(() => {
+      this.ports[index] = null;
+      this.detached(index);
+    });
+    this.ports.push(inner);
+    this.links.push(link);
+    return host;
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    for (const link of this.links.splice(0)) link.down();
+    return Promise.resolve();
+  }
+
+  /** A frame arrived on port `index` (valid during the call). */
+  protected abstract input(index: number, frame: Uint8Array): void;
+
+  /** Port `index` was unplugged. */
+  protected detached(_index: number): void {}
+}
