@@ -49,7 +49,7 @@ const pkg = {
 writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
 writeFileSync(
   join(dir, 'tsconfig.json'),
-  JSON.stringify({ extends: '@stack/tsconfig/base.json', include: ['src', 'test', 'bench'] }, null, 2) + '\n',
+  JSON.stringify({ extends: '@stack/tsconfig/base.json', include: ['src', 'test', 'bench', 'examples'] }, null, 2) + '\n',
 );
 writeFileSync(join(dir, 'tsup.config.ts'), "import { preset } from '@stack/tsup-config';\nexport default preset();\n");
 console.log(`created packages/${name}`);

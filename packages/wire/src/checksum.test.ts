@@ -76,3 +76,15 @@ describe('internet checksum', () => {
     expect(fold(pseudoHeaderSum(0x0a4d0001, 0x0a4d0002, 17, 16))).toBe(fold(sumWords(ph, 0, ph.length)));
   });
 });
+
+describe('fold', () => {
+  it('folds any sum a packet can produce, past 32 bits too', () => {
+    const slow = (n: number): number => {
+      let s = n;
+      while (s > 0xffff) s = (s % 0x10000) + Math.floor(s / 0x10000);
+      return s;
+    };
+    fc.assert(fc.property(fc.nat({ max: Number.MAX_SAFE_INTEGER }), (n) => { expect(fold(n)).toBe(slow(n)); }));
+    for (const n of [0, 0xffff, 0x10000, 0x1fffe, 0xffffffff, 0x100000000, 2 ** 40 + 12345]) expect(fold(n)).toBe(slow(n));
+  });
+});

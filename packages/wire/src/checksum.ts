@@ -25,8 +25,11 @@ export function sumWords(buf: Uint8Array, start: number, end: number, acc = 0): 
 /** Folds an accumulated sum to 16 bits with end-around carry (not complemented). */
 export function fold(sum: number): number {
   let s = sum;
-  while (s > 0xffff) s = (s % 0x10000) + Math.floor(s / 0x10000);
-  return s;
+  // Sums past 32 bits (buffers over 128 KiB) first come down with arithmetic;
+  // then two bitwise end-around-carry steps finish it.
+  while (s > 0xffffffff) s = (s % 0x10000) + Math.floor(s / 0x10000);
+  s = (s & 0xffff) + (s >>> 16);
+  return (s & 0xffff) + (s >>> 16);
 }
 
 /** The internet checksum of `buf[start..end)` plus an initial sum: ready to write into a header. */

@@ -1,0 +1,213 @@
+import {
+  StackError,
+  type ArpLayer,
+  type EthernetLayer,
+  type IcmpLayer,
+  type IpLayer,
+  type Ipv4Address,
+  type Ipv4Like,
+  type NetDevice,
+  type PingOptions,
+  type PingResult,
+  type Random,
+  type Scheduler,
+  type Stack,
+  type UdpBindOptions,
+  type UdpHandler,
+  type UdpLayer,
+  type UdpSendError,
+  type UdpSocket,
+} from '@stack/interfaces';
+import { formatCidr, formatIpv4, formatMac, ipv4 } from '@stack/wire';
+import { createEthernet } from '@stack/ethif';
+import { createArp } from '@stack/arp';
+import { createIpv4 } from '@stack/ipv4';
+import { createIcmp, resolveIcmpConfig } from '@stack/icmp';
+import { createUdp, resolveUdpConfig } from '@stack/udp';
+import { toStackConfig, type DirectStackOptions } from './config.js';
+
+/** What a direct stack needs from its platform: time and randomness. */
+export interface DirectStackDeps {
+  scheduler: Scheduler;
+  random: Random;
+}
+
+/** The layers of a direct stack, for code that wants to reach below the Stack contract. */
+export interface DirectStackLayers {
+  readonly device: NetDevice;
+  readonly ethernet: EthernetLayer;
+  readonly arp: ArpLayer;
+  readonly ipv4: IpLayer;
+  readonly icmp: IcmpLayer;
+  readonly udp: UdpLayer;
+}
+
+/** A Stack over a NetDevice, with its layers exposed. */
+export interface DirectStack extends Stack {
+  readonly layers: DirectStackLayers;
+  /** Live state as plain JSON: device, ARP cache, routes, reassembly, sockets, counters. */
+  inspect(): DirectStackSnapshot;
+  /** True once `close()` has begun. */
+  readonly closed: boolean;
+}
+
+/**
+ * Builds a whole stack (Ethernet, ARP, IPv4, ICMP, UDP) over `device` with a
+ * static address: the composition root of MirageOS's stack-direct. The
+ * device is owned by the stack from now on: `close()` closes it.
+ *
+ * ```ts
+ * const stack = createDirectStack(device, { scheduler, random }, { address: '10.0.0.2/24' });
+ * stack.udp.bind(7, (d) => stack.udp.send(d.src, d.srcPort, d.data, { srcPort: 7 }));
+ * ```
+ */
+export function createDirectStack(device: NetDevice, deps: DirectStackDeps, options: DirectStackOptions): DirectStack {
+  if (!deps || typeof deps.scheduler?.at !== 'function' || typeof deps.random?.u32 !== 'function') {
+    throw new StackError('ERR_INVALID_ARGUMENT', 'createDirectStack needs deps { scheduler, random } (from @stack/sim or @stack/platform-node)');
+  }
+  const config = toStackConfig(options, device.name);
+  const address = config.ipv4.address.address;
+
+  const ethernet = createEthernet(device, { scheduler: deps.scheduler }, config.ethernet);
+  const arp = createArp(ethernet, deps, { ...config.arp, address });
+  const ip = createIpv4(ethernet, arp, deps, config.ipv4);
+  const icmp = createIcmp(ip, deps, config.icmp);
+  const udp = createUdp(ip, { ...deps, icmp }, config.udp);
+  const layers: DirectStackLayers = { device, ethernet, arp, ipv4: ip, icmp, udp };
+
+  // Sockets bound through the Stack API, so `udp.send(..., { srcPort })` can
+  // send from a port the application owns.
+  const boundHere = new Map<number, UdpSocket>();
+  let defaultSocket: UdpSocket | undefined;
+  let closed = false;
+  let closing: Promise<void> | undefined;
+
+  const assertOpen = (op: string): void => {
+    if (closed) throw new StackError('ERR_CLOSED', `${op}: the stack "${config.name}" is closed`);
+  };
+
+  const stack: DirectStack = {
+    name: config.name,
+    address,
+    layers,
+    get closed() {
+      return closed;
+    },
+    // The whole resolved configuration, every default filled in, as plain
+    // JSON with addresses as text.
+    config: {
+      name: config.name,
+      device: { name: device.name, mac: formatMac(device.mac), mtu: device.mtu, capabilities: { ...device.capabilities } },
+      ethernet: { ...ethernet.config, multicast: ethernet.config.multicast.map(formatMac) },
+      arp: { ...arp.config, static: arp.config.static.map((e) => ({ ip: formatIpv4(e.ip), mac: formatMac(e.mac) })) },
+      ipv4: {
+        ...ip.config,
+        address: formatCidr(ip.config.address),
+        gateway: ip.config.gateway === null ? null : formatIpv4(ip.config.gateway),
+      },
+      icmp: resolveIcmpConfig(config.icmp),
+      udp: resolveUdpConfig(config.udp),
+    },
+    udp: {
+      bind(port: number, handler: UdpHandler, bindOptions?: UdpBindOptions): UdpSocket {
+        assertOpen('udp.bind');
+        const socket = udp.bind(port, handler, bindOptions);
+        boundHere.set(socket.port, socket);
+        const close = socket.close.bind(socket);
+        return {
+          get port() {
+            return socket.port;
+          },
+          send: (dst, dstPort, data) => socket.send(dst, dstPort, data),
+          write: (dst, dstPort, length, fill) => socket.write(dst, dstPort, length, fill),
+          close() {
+            if (boundHere.get(socket.port) === socket) boundHere.delete(socket.port);
+            close();
+          },
+        };
+      },
+      send(dst: Ipv4Like, dstPort: number, data: Uint8Array, sendOptions?: { srcPort?: number }): UdpSendError | null {
+        assertOpen('udp.send');
+        const to = ipv4(dst);
+        if (sendOptions?.srcPort !== undefined) {
+          const socket = boundHere.get(sendOptions.srcPort);
+          if (!socket) {
+            throw new StackError('ERR_INVALID_ARGUMENT', `udp.send: srcPort ${sendOptions.srcPort} is not bound on this stack; bind it with stack.udp.bind first, or omit srcPort`);
+          }
+          return socket.send(to, dstPort, data);
+        }
+        // One ephemeral socket for fire-and-forget sends; replies to it are dropped.
+        defaultSocket ??= udp.bind(0, () => {});
+        return defaultSocket.send(to, dstPort, data);
+      },
+    },
+    icmp: {
+      ping(dst: Ipv4Like, pingOptions?: PingOptions): Promise<PingResult> {
+        assertOpen('icmp.ping');
+        return icmp.ping(ipv4(dst), pingOptions);
+      },
+    },
+    inspect(): DirectStackSnapshot {
+      return snapshot(config.name, address, layers);
+    },
+    close(): Promise<void> {
+      closing ??= (async () => {
+        closed = true;
+        for (const socket of boundHere.values()) socket.close();
+        boundHere.clear();
+        defaultSocket?.close();
+        udp.close();
+        icmp.close();
+        ip.close();
+        arp.close();
+        await device.close();
+      })();
+      return closing;
+    },
+    [Symbol.asyncDispose]() {
+      return stack.close();
+    },
+  };
+  return stack;
+}
+
+/** What `inspect()` of a direct stack returns. */
+export type DirectStackSnapshot = ReturnType<typeof snapshot>;
+
+/** `inspect()`: live state as plain JSON with addresses as text, like `ip`/`ss` would show. */
+function snapshot(name: string, address: Ipv4Address, l: DirectStackLayers) {
+  return {
+    name,
+    address: formatIpv4(address),
+    device: { name: l.device.name, mac: formatMac(l.device.mac), mtu: l.device.mtu, stats: { ...l.device.stats } },
+    ethernet: { stats: cloneStats(l.ethernet.stats) },
+    arp: {
+      entries: l.arp.entries().map((e) => ({
+        ip: formatIpv4(e.ip),
+        mac: e.mac === null ? null : formatMac(e.mac),
+        state: e.state,
+        expiresAt: e.expiresAt,
+      })),
+      stats: cloneStats(l.arp.stats),
+    },
+    ipv4: {
+      addresses: l.ipv4.addresses.map(formatCidr),
+      routes: l.ipv4.routes().map((r) => ({
+        destination: formatCidr(r.destination),
+        gateway: r.gateway === null ? null : formatIpv4(r.gateway),
+        metric: r.metric,
+      })),
+      reassembly: l.ipv4.reassembly(),
+      stats: cloneStats(l.ipv4.stats),
+    },
+    icmp: { stats: cloneStats(l.icmp.stats) },
+    udp: {
+      sockets: l.udp.sockets().map((s) => ({ port: s.port, address: s.address === null ? '0.0.0.0' : formatIpv4(s.address) })),
+      stats: cloneStats(l.udp.stats),
+    },
+  };
+}
+
+function cloneStats<T extends object>(stats: T): T {
+  return JSON.parse(JSON.stringify(stats)) as T;
+}
