@@ -45,8 +45,10 @@ export const ARP_DEFAULTS: Omit<ResolvedArpConfig, 'address'> = Object.freeze({
   failureTime: 3_000,
   retries: 3,
   retryInterval: 1_000,
-  queuePerAddress: 4,
-  queueTotal: 64,
+  // Enough for every fragment of a 64 KB datagram at MTU 1500 (45), so a
+  // large first datagram to a new neighbour is not cut; Linux holds ~208 KB.
+  queuePerAddress: 64,
+  queueTotal: 256,
   requestsPerSecond: 50,
   probeCount: 3,
   announceCount: 2,

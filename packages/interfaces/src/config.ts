@@ -26,9 +26,9 @@ export interface ArpConfig {
   retries?: number;
   /** Interval between requests for one address, ms (default 1_000). */
   retryInterval?: number;
-  /** Max packets queued per unresolved address (default 4; older ones dropped). */
+  /** Max packets queued per unresolved address (default 64: every fragment of a 64 KB datagram; older ones dropped). */
   queuePerAddress?: number;
-  /** Max packets queued in all (default 64). */
+  /** Max packets queued in all (default 256). */
   queueTotal?: number;
   /** Max ARP requests sent per second, all addresses (default 50). */
   requestsPerSecond?: number;
