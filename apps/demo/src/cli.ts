@@ -44,7 +44,7 @@ export function parseDemoArgs(argv: readonly string[], exit = true): DemoOptions
     .addOption(new Option('-q, --quiet', 'print only the summary').default(false))
     .showHelpAfterError('(run with --help for the flags)')
     .allowExcessArguments(false);
-  if (!exit) program.exitOverride();
+  if (!exit) program.exitOverride().configureOutput({ writeErr: () => {} });
   program.parse([...argv], { from: 'user' });
   const o = program.opts<{ seed: number; loss: number; pcap?: string; trace: boolean; quiet: boolean }>();
   return { seed: o.seed, loss: o.loss, pcap: o.pcap, trace: o.trace, quiet: o.quiet };

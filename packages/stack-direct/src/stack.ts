@@ -1,9 +1,6 @@
 import {
   StackError,
-  type ArpLayer,
-  type EthernetLayer,
   type IcmpLayer,
-  type IpLayer,
   type Ipv4Address,
   type Ipv4Like,
   type NetDevice,
@@ -19,9 +16,9 @@ import {
   type UdpSocket,
 } from '@stack/interfaces';
 import { formatCidr, formatIpv4, formatMac, ipv4 } from '@stack/wire';
-import { createEthernet } from '@stack/ethif';
-import { createArp } from '@stack/arp';
-import { createIpv4 } from '@stack/ipv4';
+import { createEthernet, type Ethernet } from '@stack/ethif';
+import { createArp, type Arp } from '@stack/arp';
+import { createIpv4, type Ipv4Layer } from '@stack/ipv4';
 import { createIcmp, resolveIcmpConfig } from '@stack/icmp';
 import { createUdp, resolveUdpConfig } from '@stack/udp';
 import { toStackConfig, type DirectStackOptions } from './config.js';
@@ -35,9 +32,9 @@ export interface DirectStackDeps {
 /** The layers of a direct stack, for code that wants to reach below the Stack contract. */
 export interface DirectStackLayers {
   readonly device: NetDevice;
-  readonly ethernet: EthernetLayer;
-  readonly arp: ArpLayer;
-  readonly ipv4: IpLayer;
+  readonly ethernet: Ethernet;
+  readonly arp: Arp;
+  readonly ipv4: Ipv4Layer;
   readonly icmp: IcmpLayer;
   readonly udp: UdpLayer;
 }
