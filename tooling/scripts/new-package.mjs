@@ -40,7 +40,7 @@ const pkg = {
   scripts: {
     build: 'tsup',
     typecheck: 'tsc -p tsconfig.json',
-    'check:package': 'publint --strict && attw --pack . --profile node16',
+    'check:package': 'node ../../tooling/scripts/check-package.mjs',
   },
   dependencies: Object.fromEntries(deps.map((d) => [d, 'workspace:^'])),
   devDependencies: { '@stack/tsconfig': 'workspace:*', '@stack/tsup-config': 'workspace:*' },
