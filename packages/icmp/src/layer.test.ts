@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { isStackError, type IcmpConfig, type PingResult } from '@stack/interfaces';
 import { SeededRandom, SimScheduler } from '@stack/sim';
 import { checksumValid, fromHex, ipv4, readU16, writeU16 } from '@stack/wire';
-import { FakeIp, LOCAL, PEER, ipv4Datagram } from './fixtures/fake-ip.js';
+import { FakeIp, LOCAL, PEER, ipv4Datagram } from '@stack/testkit/fake-ip';
 import { createIcmp } from './layer.js';
 import { emitIcmp, icmpBufferLen, parseIcmp, type IcmpRepr } from './wire/icmp.js';
 

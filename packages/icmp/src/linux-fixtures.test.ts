@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandom, SimScheduler } from '@stack/sim';
 import { checksumValid, readU16, readU32, toHex } from '@stack/wire';
-import { FakeIp } from './fixtures/fake-ip.js';
+import { FakeIp } from '@stack/testkit/fake-ip';
 import { linuxFixture } from './fixtures/linux.js';
 import { createIcmp } from './layer.js';
 import { emitIcmp, icmpBufferLen, parseIcmp } from './wire/icmp.js';

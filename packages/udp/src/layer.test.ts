@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { isStackError, type IcmpErrorKind, type IpErrorInfo, type UdpConfig, type UdpDatagram } from '@stack/interfaces';
 import { SeededRandom, SimScheduler } from '@stack/sim';
 import { fromHex, ipv4, readU16, toHex } from '@stack/wire';
-import { FakeIp, LOCAL, PEER, ipv4Datagram } from './fixtures/fake-ip.js';
+import { FakeIp, LOCAL, PEER, ipv4Datagram } from '@stack/testkit/fake-ip';
 import { createUdp } from './layer.js';
 import { emitUdp, parseUdp } from './wire/udp.js';
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { IcmpErrorKind, UdpDatagram } from '@stack/interfaces';
 import { SeededRandom, SimScheduler } from '@stack/sim';
 import { readU32, toHex } from '@stack/wire';
-import { FakeIp } from './fixtures/fake-ip.js';
+import { FakeIp } from '@stack/testkit/fake-ip';
 import { linuxFixture } from './fixtures/linux.js';
 import { createUdp } from './layer.js';
 import { emitUdp, parseUdp, UdpView } from './wire/udp.js';

@@ -36,3 +36,16 @@ export function parseHexBlocks(text: string): Map<string, Uint8Array> {
   flush();
   return blocks;
 }
+
+/**
+ * One block of a hex fixture file: `hexFixture(new URL('./linux-udp.hex',
+ * import.meta.url), 'ip-packet')`. Throws, naming the blocks there are, when
+ * the block is missing: fixtures are ours, a wrong name is a test bug.
+ */
+export function hexFixture(path: string | URL, block: string): Uint8Array {
+  const file = typeof path === 'string' ? path : path.pathname;
+  const blocks = loadHexBlocks(file);
+  const bytes = blocks.get(block);
+  if (!bytes) throw new Error(`${file}: no block "${block}" (blocks: ${[...blocks.keys()].join(', ') || 'none'})`);
+  return bytes;
+}

@@ -12,4 +12,4 @@ export {
 } from './tshark.js';
 export { withNetns, type Netns, type NetnsProcess, type NetnsOptions, type TapOptions, type VethOptions } from './netns.js';
 export { run, ExecError, isAlive, type ExecResult, type ExecOptions } from './process.js';
-export { loadHexBlocks, parseHexBlocks } from './hex.js';
+export { hexFixture, loadHexBlocks, parseHexBlocks } from './hex.js';

@@ -8,7 +8,14 @@ import { describePeer, loadHexBlocks, tsharkCheck } from '../src/index.js';
 const repo = (p: string): string => fileURLToPath(new URL(`../../../${p}`, import.meta.url));
 const UDP = loadHexBlocks(repo('packages/udp/src/fixtures/linux-udp.hex')).get('ip-packet')!;
 const ICMP = loadHexBlocks(repo('packages/icmp/src/fixtures/linux-echo-request.hex')).get('ip-packet')!;
-const ARP = loadHexBlocks(repo('packages/arp/src/fixtures/linux-arp-request.hex')).get('arp-request')!;
+// The ARP capture holds ARP payloads; frame it (broadcast, padded to 60 bytes as on the wire).
+const ARP = (() => {
+  const arp = loadHexBlocks(repo('packages/arp/src/fixtures/linux-arp.hex')).get('request')!;
+  const f = new Uint8Array(60);
+  f.set([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0x51, 1, 0x08, 0x06]);
+  f.set(arp, 14);
+  return f;
+})();
 
 /** An Ethernet II frame around an IPv4 packet. */
 function eth(ip: Uint8Array): Uint8Array {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fromHex, ipv4 } from '@stack/wire';
-import { ipv4Datagram } from '../fixtures/fake-ip.js';
+import { ipv4Datagram } from '@stack/testkit/fake-ip';
 import { parseQuotedDatagram, type QuotedDatagram } from '../wire/quoted.js';
 import { errorSuppression } from './error-policy.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fromHex, ipv4 } from '@stack/wire';
-import { ipv4Datagram } from '../fixtures/fake-ip.js';
+import { ipv4Datagram } from '@stack/testkit/fake-ip';
 import { parseQuotedDatagram } from './quoted.js';
 
 const UDP8 = fromHex('c350 0035 0020 1234'); // 50000 → 53, length 32, checksum 0x1234
