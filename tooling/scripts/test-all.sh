@@ -45,7 +45,10 @@ step "done"
 # One plain closing line with the counts, whatever the reporter printed.
 node -e '
   const r = JSON.parse(require("fs").readFileSync(".tmp/vitest.json", "utf8"));
-  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+  // A file that fails outside any test (an import error, a failing afterAll)
+  // has no failed test of its own: count it as one failure.
+  const fileFailures = r.testResults.filter((f) => f.status === "failed" && !f.assertionResults.some((a) => a.status === "failed")).length;
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests + fileFailures} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
   if (r.numTotalTests === 0) { console.error("no test ran"); process.exit(1); }
 '
 exit "$vitest_status"
