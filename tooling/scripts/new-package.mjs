@@ -40,6 +40,8 @@ const pkg = {
   scripts: {
     build: 'tsup',
     typecheck: 'tsc -p tsconfig.json',
+    lint: 'eslint .',
+    test: `vitest run --root ../.. packages/${name}/`,
     'check:package': 'node ../../tooling/scripts/check-package.mjs',
   },
   dependencies: Object.fromEntries(deps.map((d) => [d, 'workspace:^'])),
