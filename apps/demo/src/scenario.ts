@@ -71,6 +71,10 @@ export async function runDemo(options: DemoOptions, say: (line: string) => void)
     for (const [from, to] of [['alpha', 'beta'], ['beta', 'gamma'], ['gamma', 'alpha']] as const) {
       for (let seq = 1; seq <= 2; seq++) {
         exchanges.push(await pingUntilAnswered(clock, host(from), host(to).address, `${from} ping ${to}`, tell));
+        if (seq === 1) {
+          const entry = host(from).inspect().arp.entries.find((e) => e.ip === formatIpv4(host(to).address));
+          if (entry?.mac) tell(`${from} learned by ARP: ${entry.ip} is at ${entry.mac}`);
+        }
       }
     }
 
