@@ -35,29 +35,47 @@ export default tseslint.config(
     rules: {
       'no-restricted-globals': [
         'error',
-        ...['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate', 'performance', 'process'].map(
-          (name) => ({ name, message: hostMessage }),
-        ),
+        ...[
+          'setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate',
+          'queueMicrotask', 'performance', 'process', 'crypto',
+        ].map((name) => ({ name, message: hostMessage })),
       ],
       'no-restricted-properties': [
         'error',
         { object: 'Date', property: 'now', message: hostMessage },
         { object: 'Math', property: 'random', message: hostMessage },
-        { object: 'globalThis', property: 'setTimeout', message: hostMessage },
-        { object: 'globalThis', property: 'performance', message: hostMessage },
-        { object: 'globalThis', property: 'process', message: hostMessage },
+        ...['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'performance', 'process', 'crypto', 'Date', 'Math'].map(
+          (property) => ({ object: 'globalThis', property, message: hostMessage }),
+        ),
       ],
       'no-restricted-syntax': [
         'error',
         { selector: "NewExpression[callee.name='Date']", message: hostMessage },
+        { selector: "CallExpression[callee.name='Date']", message: hostMessage },
       ],
       'no-restricted-imports': [
         'error',
         {
-          paths: ['node:timers', 'timers', 'node:perf_hooks', 'perf_hooks', 'node:process', 'process', 'node:crypto', 'crypto'].map(
+          paths: ['node:timers', 'timers', 'node:timers/promises', 'timers/promises', 'node:perf_hooks', 'perf_hooks', 'node:process', 'process', 'node:crypto', 'crypto'].map(
             (name) => ({ name, message: hostMessage }),
           ),
         },
+      ],
+    },
+  },
+  {
+    // Engines are sans-IO state machines (DESIGN.md, "Inside a protocol
+    // package"): they take `now` and return what to do, never await.
+    files: ['packages/*/src/engine/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "NewExpression[callee.name='Promise']", message: 'engines are sans-IO: no promises (DESIGN.md)' },
+        { selector: 'FunctionDeclaration[async=true], FunctionExpression[async=true], ArrowFunctionExpression[async=true]', message: 'engines are sans-IO: no async functions (DESIGN.md)' },
+        { selector: 'AwaitExpression', message: 'engines are sans-IO: no await (DESIGN.md)' },
+        { selector: "NewExpression[callee.name='Date']", message: hostMessage },
+        { selector: "CallExpression[callee.name='Date']", message: hostMessage },
       ],
     },
   },

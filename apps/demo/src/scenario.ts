@@ -130,14 +130,16 @@ async function udpRoundTrip(clock: Scheduler, from: DirectStack, to: Ipv4Address
   try {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const sentAt = clock.now();
+      let cancel = (): void => {};
       const reply = new Promise<Uint8Array | undefined>((resolve) => {
-        const cancel = clock.at(clock.now() + 2000, () => resolve(undefined));
+        cancel = clock.at(clock.now() + 2000, () => resolve(undefined));
         answered = (bytes) => {
           cancel();
           resolve(bytes);
         };
       });
       const err = socket.send(to, ECHO_PORT, data);
+      if (err !== null) cancel();
       const got = err === null ? await reply : undefined;
       answered = undefined;
       if (got && bytesEqual(got, data)) {

@@ -5,7 +5,7 @@ import { StackError } from '@stack/interfaces';
 // allowed (DESIGN.md, "State is explicit").
 
 /** Defaults of memory links (and of hub and bridge ports). */
-export const LINK_DEFAULTS = {
+export const LINK_DEFAULTS = Object.freeze({
   /** Largest Ethernet payload, bytes. */
   mtu: 1500,
   /** One-way propagation delay, ms (10 µs: a short cable and a NIC). */
@@ -14,15 +14,15 @@ export const LINK_DEFAULTS = {
   bandwidth: Infinity,
   /** Bytes per direction not yet serialized (the frame on the wire included) before frames are dropped; only with a bandwidth. */
   queueLimit: 1_048_576,
-} as const;
+} as const);
 
 /** Defaults of learning bridges. */
-export const BRIDGE_DEFAULTS = {
+export const BRIDGE_DEFAULTS = Object.freeze({
   /** How long a learned MAC stays in the table without being seen, ms (IEEE 802.1D default 300 s). */
   agingTime: 300_000,
   /** Most MACs learned at once. */
   maxEntries: 4096,
-} as const;
+} as const);
 
 /** Throws ERR_INVALID_CONFIG: `${where}: ${what} must be ${allowed}, got ${value}`. */
 export function invalid(where: string, what: string, allowed: string, value: unknown): never {

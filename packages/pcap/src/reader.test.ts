@@ -264,3 +264,12 @@ describe('streaming', () => {
     expect(first[0]!.data).toEqual(copy);
   });
 });
+
+describe('PcapReader options', () => {
+  it('rejects a maxBlockSize that would turn the limit off or make no sense', () => {
+    for (const bad of [Number.NaN, -1, 0, 31, 1.5, Infinity]) {
+      expect(() => new PcapReader({ maxBlockSize: bad }), String(bad)).toThrowError(/maxBlockSize must be a whole number of bytes >= 32/);
+    }
+    expect(() => new PcapReader({ maxBlockSize: 4096 })).not.toThrow();
+  });
+});

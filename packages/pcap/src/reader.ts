@@ -1,3 +1,4 @@
+import { StackError } from '@stack/interfaces';
 import { fail, ok, type ParseResult, type WireError, type WireErrorKind } from '@stack/wire';
 import type { PacketDirection } from './recorder.js';
 import {
@@ -82,7 +83,11 @@ export class PcapReader {
   private pcapTicks = 1_000_000;
 
   constructor(options: PcapReaderOptions = {}) {
-    this.maxBlock = options.maxBlockSize ?? 16 * 1024 * 1024;
+    const maxBlock = options.maxBlockSize ?? 16 * 1024 * 1024;
+    if (!Number.isInteger(maxBlock) || maxBlock < 32) {
+      throw new StackError('ERR_INVALID_CONFIG', `PcapReader: maxBlockSize must be a whole number of bytes >= 32, got ${String(maxBlock)}`);
+    }
+    this.maxBlock = maxBlock;
   }
 
   /** Interfaces of the current section (classic pcap: the one from the header). */

@@ -75,7 +75,6 @@ export function createDirectStack(device: NetDevice, deps: DirectStackDeps, opti
   // Sockets bound through the Stack API, so `udp.send(..., { srcPort })` can
   // send from a port the application owns.
   const boundHere = new Map<number, UdpSocket>();
-  let defaultSocket: UdpSocket | undefined;
   let closed = false;
   let closing: Promise<void> | undefined;
 
@@ -133,9 +132,15 @@ export function createDirectStack(device: NetDevice, deps: DirectStackDeps, opti
           }
           return socket.send(to, dstPort, data);
         }
-        // One ephemeral socket for fire-and-forget sends; replies to it are dropped.
-        defaultSocket ??= udp.bind(0, () => {});
-        return defaultSocket.send(to, dstPort, data);
+        // A fresh RFC 6056 ephemeral port per send, as an unconnected query
+        // wants (a fixed one would let an off-path attacker aim replies at it).
+        // Nothing listens on it: to hear replies, bind a socket instead.
+        const socket = udp.bind(0, () => {});
+        try {
+          return socket.send(to, dstPort, data);
+        } finally {
+          socket.close();
+        }
       },
     },
     icmp: {
@@ -152,7 +157,6 @@ export function createDirectStack(device: NetDevice, deps: DirectStackDeps, opti
         closed = true;
         for (const socket of boundHere.values()) socket.close();
         boundHere.clear();
-        defaultSocket?.close();
         udp.close();
         icmp.close();
         ip.close();
