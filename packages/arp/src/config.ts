@@ -37,7 +37,8 @@ export interface ResolvedArpConfig {
 /**
  * Defaults of the ARP config (everything but `address`). The RFC 5227 timers
  * are the RFC's: PROBE_WAIT 1 s, PROBE_NUM 3, PROBE_MIN 1 s, PROBE_MAX 2 s,
- * ANNOUNCE_WAIT 2 s, ANNOUNCE_NUM 2, ANNOUNCE_INTERVAL 2 s.
+ * ANNOUNCE_WAIT 2 s, ANNOUNCE_NUM 2, ANNOUNCE_INTERVAL 2 s. Frozen, like
+ * everything reachable from it: one stack cannot change another's defaults.
  */
 export const ARP_DEFAULTS: Omit<ResolvedArpConfig, 'address'> = Object.freeze({
   cacheSize: 512,
@@ -60,6 +61,9 @@ export const ARP_DEFAULTS: Omit<ResolvedArpConfig, 'address'> = Object.freeze({
   static: Object.freeze([]) as readonly { ip: Ipv4Address; mac: MacAddress }[],
 });
 
+/** The options `ArpOptions` has; anything else is a typo and refused. */
+const KNOWN: readonly string[] = Object.freeze(['address', ...Object.keys(ARP_DEFAULTS)]);
+
 function bad(field: string, value: unknown, allowed: string): never {
   throw new StackError('ERR_INVALID_CONFIG', `arp.${field} is ${String(value)}; allowed: ${allowed}`);
 }
@@ -81,21 +85,31 @@ function positive(field: string, value: number): number {
 
 /**
  * Fills in defaults and validates an ARP config. Throws ERR_INVALID_CONFIG
- * naming the field, its value and what is allowed.
+ * naming the field, its value and what is allowed; an unknown field (a typo
+ * such as `retrys`) is refused with the list of known ones. The result is
+ * frozen (the engine reads it for as long as it runs).
  */
 export function resolveArpConfig(config: ArpOptions): ResolvedArpConfig {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new StackError('ERR_INVALID_CONFIG', `arp config must be an object with at least an address, got ${String(config)}`);
+  }
+  for (const key of Object.keys(config)) {
+    if (!KNOWN.includes(key)) throw new StackError('ERR_INVALID_CONFIG', `arp.${key} is not an option (known: ${KNOWN.join(', ')})`);
+  }
   const d = ARP_DEFAULTS;
   const address = config.address;
   if (!(Number.isInteger(address) && address >= 0 && address <= 0xffff_ffff)) bad('address', address, 'an IPv4 address as an integer 0..2^32-1');
   const probeMin = ms('probeMin', config.probeMin ?? d.probeMin, 0);
   const probeMax = ms('probeMax', config.probeMax ?? d.probeMax, 0);
   if (probeMax < probeMin) bad('probeMax', probeMax, `a number of ms >= probeMin (${probeMin})`);
-  const statics = [...(config.static ?? d.static)].map((e, i) => {
+  const staticIn: unknown = config.static ?? d.static;
+  if (!Array.isArray(staticIn)) bad('static', staticIn, 'an array of { ip, mac }');
+  const statics = (staticIn as ArpOptions['static'] & object).map((e, i) => {
     if (!(Number.isInteger(e?.ip) && e.ip >= 0 && e.ip <= 0xffff_ffff)) bad(`static[${i}].ip`, e?.ip, 'an IPv4 address as an integer 0..2^32-1');
     if (!(Number.isInteger(e.mac) && e.mac >= 0 && e.mac <= 0xffff_ffff_ffff)) bad(`static[${i}].mac`, e.mac, 'a MAC address as an integer 0..2^48-1');
-    return { ip: e.ip, mac: e.mac };
+    return Object.freeze({ ip: e.ip, mac: e.mac });
   });
-  return {
+  return Object.freeze({
     address,
     cacheSize: int('cacheSize', config.cacheSize ?? d.cacheSize, 1),
     reachableTime: ms('reachableTime', config.reachableTime ?? d.reachableTime, 1),
@@ -112,6 +126,6 @@ export function resolveArpConfig(config: ArpOptions): ResolvedArpConfig {
     announceInterval: ms('announceInterval', config.announceInterval ?? d.announceInterval, 0),
     probeWait: ms('probeWait', config.probeWait ?? d.probeWait, 0),
     announceWait: ms('announceWait', config.announceWait ?? d.announceWait, 0),
-    static: statics,
-  };
+    static: Object.freeze(statics),
+  });
 }

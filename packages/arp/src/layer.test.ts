@@ -477,6 +477,35 @@ describe('ARP: RFC 5227 probe and announce', () => {
 });
 
 describe('ARP: misuse and close', () => {
+  it('an Ethernet layer that calls back into ARP from inside write loses no action (the reused batch is not recycled mid-loop)', () => {
+    const scheduler = new SimScheduler();
+    const seg = new FakeSegment(scheduler);
+    const eth = seg.attach(A_MAC);
+    const a = createArp(eth, { scheduler, random: new SeededRandom(1) }, { address: A_IP });
+    const arpIn = (r: ArpRepr): void => {
+      const b = new Uint8Array(28);
+      emitArp(r, b);
+      a.input(b, INFO);
+    };
+    for (const x of [1, 2, 3]) a.write(B_IP, IPV4, 1, bytes(x));
+    // Breaks the contract on purpose: the first flushed packet makes a request from C arrive synchronously.
+    const write = eth.write.bind(eth);
+    let injected = false;
+    eth.write = (dst, etherType, length, fill) => {
+      const sent = write(dst, etherType, length, fill);
+      if (etherType === IPV4 && !injected) {
+        injected = true;
+        arpIn({ operation: 1, senderMac: C_MAC, senderIp: C_IP, targetMac: 0, targetIp: A_IP });
+      }
+      return sent;
+    };
+    arpIn({ operation: 2, senderMac: B_MAC, senderIp: B_IP, targetMac: A_MAC, targetIp: A_IP });
+    expect(eth.sent.slice(1).map((f) => (f.etherType === IPV4 ? `ip ${f.payload[0]}` : `arp ${parseArp(f.payload).ok && f.dst === C_MAC ? 'reply to C' : '?'}`))).toEqual([
+      'ip 1', 'ip 2', 'ip 3', 'arp reply to C',
+    ]);
+    expect(a.stats).toMatchObject({ flushed: 3, repliesSent: 1 });
+  });
+
   it('maps broadcast and multicast next hops without resolution', () => {
     const { ethA, a } = net();
     a.write(0xffffffff, IPV4, 1, bytes(1));

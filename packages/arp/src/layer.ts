@@ -6,7 +6,7 @@ import { EtherType, MAC_BROADCAST, isIpv4Multicast, multicastMac } from '@stack/
 import { resolveArpConfig, type ArpOptions, type ResolvedArpConfig } from './config.js';
 import { ArpEngine, type ArpEntrySnapshot } from './engine/engine.js';
 import type { ArpStats } from './engine/stats.js';
-import { emitArp, parseArp, type ArpRepr } from './wire/arp.js';
+import { ArpView, emitArp, type ArpRepr } from './wire/arp.js';
 import { ARP_LEN } from './wire/fields.js';
 
 /** What the ARP layer needs besides Ethernet: time for its one timer, randomness for RFC 5227 probe spacing. */
@@ -57,26 +57,38 @@ export function createArp(eth: EthernetLayer, deps: ArpDeps, config: ArpOptions)
     buf.set(queuedOut);
   };
 
+  let running = false;
   const run = (): void => {
-    if (engine.hasActions) {
-      for (const a of engine.takeActions()) {
-        if (a.kind === 'arp') {
-          arpOut = a.packet;
-          if (!eth.write(a.dst, EtherType.ARP, ARP_LEN, arpFill)) continue;
-          stats.tx++;
-          if (a.reason === 'request') stats.requestsSent++;
-          else if (a.reason === 'reply') stats.repliesSent++;
-          else if (a.reason === 'probe') stats.probesSent++;
-          else stats.announcementsSent++;
-        } else if (a.kind === 'packet') {
-          queuedOut = a.bytes;
-          if (eth.write(a.dst, a.etherType, a.bytes.length, queuedFill)) stats.flushed++;
-        } else {
-          const resolve = probeWaiters.get(a.id);
-          probeWaiters.delete(a.id);
-          resolve?.(a.free);
+    // The actions taken are the engine's reused array: if an Ethernet layer broke its contract
+    // and called back into us from inside write, a nested run would recycle it mid-loop. So a
+    // nested call only leaves its actions queued, and this loop takes them after the current batch.
+    if (running) return;
+    running = true;
+    try {
+      while (engine.hasActions) {
+        const actions = engine.takeActions();
+        for (let i = 0; i < actions.length; i++) {
+          const a = actions[i]!;
+          if (a.kind === 'arp') {
+            arpOut = a.packet;
+            if (!eth.write(a.dst, EtherType.ARP, ARP_LEN, arpFill)) continue;
+            stats.tx++;
+            if (a.reason === 'request') stats.requestsSent++;
+            else if (a.reason === 'reply') stats.repliesSent++;
+            else if (a.reason === 'probe') stats.probesSent++;
+            else stats.announcementsSent++;
+          } else if (a.kind === 'packet') {
+            queuedOut = a.bytes;
+            if (eth.write(a.dst, a.etherType, a.bytes.length, queuedFill)) stats.flushed++;
+          } else {
+            const resolve = probeWaiters.get(a.id);
+            probeWaiters.delete(a.id);
+            resolve?.(a.free);
+          }
         }
       }
+    } finally {
+      running = false;
       arpOut = undefined;
       queuedOut = EMPTY; // do not keep a sent packet alive
     }
@@ -111,15 +123,19 @@ export function createArp(eth: EthernetLayer, deps: ArpDeps, config: ArpOptions)
     }
   };
 
+  // One view, re-pointed at each packet: the receive path builds no repr,
+  // result or view per packet (the engine reads the fields through it).
+  const view = ArpView.unbound();
+
   const input = (payload: Uint8Array, _info: EthernetRxInfo): void => {
     if (closed) return;
     stats.rx++;
-    const r = parseArp(payload);
-    if (!r.ok) {
-      stats.dropped[r.error.kind] = (stats.dropped[r.error.kind] ?? 0) + 1;
+    const problem = view.reset(payload);
+    if (problem !== null) {
+      stats.dropped[problem] = (stats.dropped[problem] ?? 0) + 1;
       return;
     }
-    engine.input(r.value, scheduler.now());
+    engine.input(view, scheduler.now());
     run();
   };
 

@@ -33,13 +33,14 @@ function wirePair(macA: number, macB: number): [NetDevice, NetDevice] {
 }
 
 const [devA, devB] = wirePair(mac('02:00:00:00:00:0a'), mac('02:00:00:00:00:0b'));
-const a = createEthernet(devA, { scheduler });
-const b = createEthernet(devB, { scheduler }, { vlans: [100] });
+// Both in 802.1Q VLAN 100: every frame goes out tagged, only VLAN 100 comes in.
+const a = createEthernet(devA, { scheduler }, { vlan: 100 });
+const b = createEthernet(devB, { scheduler }, { vlan: 100 });
 
 // B handles one EtherType; the payload and info are views valid during the call.
-// A short frame arrives padded to 60 bytes: the upper layer trims by its own length field.
+// A short frame arrives padded (to 64 bytes when tagged): the upper layer trims by its own length field.
 b.register(EtherType.IPv4, (payload, info) => {
-  console.log(`B got ${payload.length} bytes from ${formatMac(info.src)}: ${toHex(payload.subarray(0, 15))} + padding`);
+  console.log(`B got ${payload.length} bytes from ${formatMac(info.src)} on VLAN ${info.vlan}: ${toHex(payload.subarray(0, 15))} + padding`);
 });
 
 // Zero-copy write: A's layer owns the frame buffer, we fill the payload in place.
@@ -51,4 +52,4 @@ a.write(mac('02:00:00:00:00:99'), EtherType.IPv4, 4, (buf) => buf.fill(2)); // n
 scheduler.runUntilIdle();
 console.log('A stats', JSON.stringify(a.stats));
 console.log('B stats', JSON.stringify(b.stats));
-console.log(`A's device sent ${devA.stats.txFrames} frames, ${devA.stats.txBytes} bytes (each padded to 60)`);
+console.log(`A's device sent ${devA.stats.txFrames} frames, ${devA.stats.txBytes} bytes (each tagged and padded to 64)`);

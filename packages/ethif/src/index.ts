@@ -1,6 +1,7 @@
 /**
  * @stack/ethif — Ethernet II and IEEE 802.1Q for @stack: the header codec,
- * and the layer that filters by MAC, strips configured VLAN tags, demuxes by
+ * and the layer that filters by MAC, optionally puts the interface in one
+ * VLAN (tagging what it sends, accepting only that VLAN), demuxes by
  * EtherType and writes frames zero-copy into one preallocated buffer.
  * @packageDocumentation
  */

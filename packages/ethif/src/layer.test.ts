@@ -6,6 +6,8 @@ import {
 import { SimScheduler } from '@stack/sim';
 import { fromHex, toHex } from '@stack/wire';
 import { createEthernet } from './layer.js';
+import { ETHERNET_DEFAULTS } from './config.js';
+import { EtherType } from './ethertype.js';
 import { emitEthernet, parseEthernet, type EthernetRepr } from './wire/ethernet.js';
 import { linuxFixture } from './fixtures/linux.js';
 
@@ -151,47 +153,92 @@ describe('Ethernet layer: receive', () => {
     expect(() => createEthernet(new RecordingDevice(), { scheduler: new SimScheduler() }, { multicast: [PEER_MAC] })).toThrow(/ethernet.multicast/);
   });
 
-  it('strips an 802.1Q tag of a configured VLAN and drops other tagged frames', () => {
-    const { device, eth, got } = setup({ vlans: [100] });
-    device.deliver(frame({ dst: OUR_MAC, src: PEER_MAC, etherType: 0x0800, vlan: { pcp: 3, dei: false, vid: 100 } }, [0x45]));
+  it('in a VLAN: strips the tag of our VLAN, drops other VLANs, priority tags and untagged frames', () => {
+    const { device, eth, got } = setup({ vlan: 100 });
+    device.deliver(frame({ dst: OUR_MAC, src: PEER_MAC, etherType: 0x0800, vlan: { pcp: 3, dei: true, vid: 100 } }, [0x45]));
     device.deliver(frame({ dst: OUR_MAC, src: PEER_MAC, etherType: 0x0800, vlan: { pcp: 0, dei: false, vid: 200 } }, [0x46]));
-    device.deliver(frame({ dst: OUR_MAC, src: PEER_MAC, etherType: 0x0800 }, [0x47])); // untagged still accepted
+    device.deliver(frame({ dst: OUR_MAC, src: PEER_MAC, etherType: 0x0800 }, [0x47])); // untagged: not our VLAN
+    device.deliver(frame({ dst: OUR_MAC, src: PEER_MAC, etherType: 0x0800, vlan: { pcp: 5, dei: false, vid: 0 } }, [0x48])); // priority tag
+    device.deliver(frame({ dst: 0xffffffffffff, src: PEER_MAC, etherType: 0x0806, vlan: { pcp: 0, dei: false, vid: 100 } }, [0x49]));
     expect(got.map((g) => [g.payload, g.copy.vlan, g.copy.etherType])).toEqual([
       ['45', 100, 0x0800],
-      ['47', -1, 0x0800],
+      ['49', 100, 0x0806],
     ]);
-    expect(eth.stats.dropped.vlan).toBe(1);
+    expect(eth.stats.dropped.vlan).toBe(3);
   });
 
-  it('drops tagged frames by default', () => {
+  it('without a VLAN: drops tagged frames, but accepts priority-tagged ones (VID 0) as Linux does', () => {
     const { device, eth, got } = setup();
-    device.deliver(frame({ dst: OUR_MAC, src: PEER_MAC, etherType: 0x0800, vlan: { pcp: 0, dei: false, vid: 0 } }, [1]));
-    expect(got).toHaveLength(0);
-    expect(eth.stats.dropped.vlan).toBe(1);
+    device.deliver(frame({ dst: OUR_MAC, src: PEER_MAC, etherType: 0x0800, vlan: { pcp: 0, dei: false, vid: 5 } }, [1]));
+    device.deliver(frame({ dst: OUR_MAC, src: PEER_MAC, etherType: 0x0800, vlan: { pcp: 0, dei: false, vid: 4095 } }, [2]));
+    device.deliver(frame({ dst: OUR_MAC, src: PEER_MAC, etherType: 0x0800, vlan: { pcp: 6, dei: false, vid: 0 } }, [3]));
+    device.deliver(frame({ dst: OUR_MAC, src: PEER_MAC, etherType: 0x0800 }, [4]));
+    expect(got.map((g) => [g.payload, g.copy.vlan])).toEqual([['03', 0], ['04', -1]]);
+    expect(eth.stats.dropped.vlan).toBe(2);
   });
 
   it('counts truncated frames and unknown EtherTypes', () => {
-    const { device, eth, got } = setup({ vlans: [5] });
+    const { device, eth, got } = setup({ vlan: 5 });
     device.deliver(new Uint8Array(13));
     device.deliver(fromHex('020000000001 020000000002 8100 0005')); // tag cut short
-    device.deliver(frame({ dst: OUR_MAC, src: PEER_MAC, etherType: 0x88cc }, [1]));
+    device.deliver(frame({ dst: OUR_MAC, src: PEER_MAC, etherType: 0x88cc, vlan: { pcp: 0, dei: false, vid: 5 } }, [1]));
     expect(got).toHaveLength(0);
-    expect(eth.stats.dropped).toMatchObject({ truncated: 2, unknownEthertype: 1 });
+    expect(eth.stats.dropped).toMatchObject({ truncated: 2, unknownEthertype: 1, vlan: 0 });
     expect(eth.stats.rx).toBe(3);
   });
 
   it('validates config', () => {
     const mk = (config: object) => () => createEthernet(new RecordingDevice(), { scheduler: new SimScheduler() }, config);
-    expect(mk({ vlans: [4095] })).toThrow(/0..4094/);
-    expect(mk({ vlans: [1.5] })).toThrow(/ethernet.vlans/);
+    for (const vlan of [4095, 0, 1.5, -1, '100']) expect(mk({ vlan }), String(vlan)).toThrow(/ethernet.vlan: .*1..4094/);
     expect(mk({ promiscuous: 'yes' })).toThrow(/boolean/);
-    try { mk({ vlans: [-1] })(); } catch (e) { expect(isStackError(e, 'ERR_INVALID_CONFIG')).toBe(true); }
+    expect(mk({ multicast: 0x01005e0000fb })).toThrow(/ethernet.multicast must be an array/);
+    for (const bad of [{ vlan: 0 }, { promiscuous: 1 }, null, 'x']) {
+      try {
+        mk(bad as object)();
+        expect.unreachable();
+      } catch (e) {
+        expect(isStackError(e, 'ERR_INVALID_CONFIG')).toBe(true);
+      }
+    }
+    expect(createEthernet(new RecordingDevice(), { scheduler: new SimScheduler() }, { vlan: 4094 }).config.vlan).toBe(4094);
+    expect(createEthernet(new RecordingDevice(), { scheduler: new SimScheduler() }, { vlan: 1 }).config.vlan).toBe(1);
+  });
+
+  it('refuses unknown config options (a typo), naming the option and the known ones', () => {
+    const mk = (config: object) => () => createEthernet(new RecordingDevice(), { scheduler: new SimScheduler() }, config);
+    expect(mk({ promiscous: true })).toThrow('ethernet.promiscous is not an option (known: promiscuous, multicast, vlan)');
+    // the old list form is refused too, not silently ignored
+    expect(mk({ vlans: [100] })).toThrow(/ethernet.vlans is not an option/);
+    try {
+      mk({ promiscuous: true, mtu: 9000 })();
+      expect.unreachable();
+    } catch (e) {
+      expect(isStackError(e, 'ERR_INVALID_CONFIG')).toBe(true);
+      expect((e as Error).message).toContain('mtu');
+    }
+    // explicit undefined for a known option is fine (exactOptionalPropertyTypes aside)
+    expect(mk({ promiscuous: undefined, vlan: undefined }) ().config).toEqual({ promiscuous: false, multicast: [], vlan: null });
+  });
+
+  it('freezes its defaults, the EtherType table and resolved configs (strict mode: writes throw)', () => {
+    const before = JSON.stringify(ETHERNET_DEFAULTS);
+    expect(() => { (ETHERNET_DEFAULTS as { promiscuous: boolean }).promiscuous = true; }).toThrow(TypeError);
+    expect(() => { (ETHERNET_DEFAULTS.multicast as number[]).push(0x01005e000001); }).toThrow(TypeError);
+    expect(() => { (EtherType as Record<string, number>).IPv4 = 0x86dd; }).toThrow(TypeError);
+    expect(() => { (EtherType as Record<string, number>).Mine = 0x1234; }).toThrow(TypeError);
+    expect(JSON.stringify(ETHERNET_DEFAULTS)).toBe(before);
+    expect(EtherType.IPv4).toBe(0x0800);
+    const eth = setup({ multicast: [0x01005e0000fb] }).eth;
+    expect(() => { (eth.config as { promiscuous: boolean }).promiscuous = true; }).toThrow(TypeError);
+    expect(() => { (eth.config.multicast as number[]).length = 0; }).toThrow(TypeError);
+    // and another layer made afterwards still gets the real defaults
+    expect(setup().eth.config).toEqual({ promiscuous: false, multicast: [], vlan: null });
   });
 
   it('property: random frames never throw, and only well-formed frames for us are delivered', () => {
     fc.assert(
-      fc.property(fc.array(fc.uint8Array({ maxLength: 80 }), { maxLength: 20 }), fc.boolean(), (frames, prefix) => {
-        const { device, eth, got } = setup({ vlans: [1, 2, 3] });
+      fc.property(fc.array(fc.uint8Array({ maxLength: 80 }), { maxLength: 20 }), fc.boolean(), fc.nat(3), (frames, prefix, vlan) => {
+        const { device, eth, got } = setup(vlan === 0 ? {} : { vlan });
         for (const f of frames) {
           if (prefix && f.length >= 6) f.set([0x02, 0, 0, 0, 0, 0x01]);
           device.deliver(f);
@@ -285,6 +332,98 @@ describe('Ethernet layer: transmit', () => {
     expect(isStackError(inner, 'ERR_INVALID_ARGUMENT')).toBe(true);
     // after the throw the layer still works
     expect(eth.write(PEER_MAC, 0x0800, 10, () => {})).toBe(true);
+  });
+});
+
+/**
+ * Two (or more) devices on one in-memory wire: transmit copies the frame and
+ * delivers it to every other device 1 ms later, never synchronously.
+ */
+function wire(scheduler: SimScheduler, macs: number[]): RecordingDevice[] {
+  const devices = macs.map((m) => new RecordingDevice(plainCapabilities(1500), m));
+  for (const d of devices) {
+    const transmit = d.transmit.bind(d);
+    d.transmit = (f: Uint8Array): boolean => {
+      if (!transmit(f)) return false;
+      const copy = f.slice();
+      for (const to of devices) if (to !== d) scheduler.at(scheduler.now() + 1, () => to.deliver(copy));
+      return true;
+    };
+  }
+  return devices;
+}
+
+describe('Ethernet layer: 802.1Q VLAN (access port)', () => {
+  it('sends every frame tagged with its VLAN; the MTU stays the payload MTU', () => {
+    const { device, eth } = setup({ vlan: 100 });
+    expect(eth.mtu).toBe(1500);
+    let region: Uint8Array | undefined;
+    expect(eth.write(PEER_MAC, 0x0800, 1500, (b) => { region = b; b.fill(0x5a); })).toBe(true);
+    const sent = device.sent[0]!;
+    expect(sent.length).toBe(18 + 1500);
+    expect(toHex(sent.subarray(12, 18))).toBe('8100' + '0064' + '0800'); // TPID, TCI (PCP 0, DEI 0, VID 100), inner type
+    expect(parseEthernet(sent)).toEqual({ ok: true, value: { dst: PEER_MAC, src: OUR_MAC, etherType: 0x0800, vlan: { pcp: 0, dei: false, vid: 100 } } });
+    expect(sent.subarray(18).every((b) => b === 0x5a)).toBe(true);
+    expect(region!.byteOffset).toBe(device.handed[0]!.byteOffset + 18); // headroom 18: still zero-copy
+    expect(eth.write(PEER_MAC, 0x0800, 1501, () => {})).toBe(false);
+    expect(eth.stats.dropped.tooBig).toBe(1);
+  });
+
+  it('pads a tagged frame to 64 bytes (60 once a bridge strips the tag), with zeros', () => {
+    const { device, eth } = setup({ vlan: 4094 });
+    eth.write(PEER_MAC, 0x0800, 1500, (b) => b.fill(0xaa)); // leaves 0xaa in the scratch buffer
+    eth.write(0xffffffffffff, 0x0806, 28, (b) => b.fill(0x11));
+    eth.write(PEER_MAC, 0x0800, 46, (b) => b.fill(0x22)); // exactly the minimum: no pad
+    eth.write(PEER_MAC, 0x88b5, 0, () => {});
+    const [, arp, min, empty] = device.sent;
+    expect(arp!.length).toBe(64);
+    expect(toHex(arp!.subarray(12, 18))).toBe('8100' + '0ffe' + '0806');
+    expect(toHex(arp!.subarray(18, 46))).toBe('11'.repeat(28));
+    expect(toHex(arp!.subarray(46))).toBe('00'.repeat(18));
+    expect(min!.length).toBe(64);
+    expect(toHex(min!.subarray(18))).toBe('22'.repeat(46));
+    expect(empty!.length).toBe(64);
+    expect(toHex(empty!.subarray(16))).toBe('88b5' + '00'.repeat(46));
+  });
+
+  it('two layers in VLAN 100 exchange payloads over a shared wire; an untagged host and VLAN 200 hear nothing', () => {
+    const scheduler = new SimScheduler();
+    const [dA, dB, dC, dD] = wire(scheduler, [0x02000000000a, 0x02000000000b, 0x02000000000c, 0x02000000000d]);
+    const a = createEthernet(dA!, { scheduler }, { vlan: 100 });
+    const b = createEthernet(dB!, { scheduler }, { vlan: 100 });
+    const c = createEthernet(dC!, { scheduler }, { promiscuous: true }); // untagged, hears everything on the wire
+    const d = createEthernet(dD!, { scheduler }, { vlan: 200, promiscuous: true });
+    const log: string[] = [];
+    for (const [name, eth] of [['a', a], ['b', b], ['c', c], ['d', d]] as const) {
+      eth.register(0x0800, (p, info) => log.push(`${name}<${(info.src & 0xff).toString(16)} vlan ${info.vlan} ${toHex(p.subarray(0, 3))}`));
+    }
+    a.write(b.mac, 0x0800, 3, (buf) => buf.set([1, 2, 3]));
+    scheduler.runFor(5);
+    b.write(a.mac, 0x0800, 3, (buf) => buf.set([4, 5, 6]));
+    b.write(0xffffffffffff, 0x0800, 3, (buf) => buf.set([7, 8, 9]));
+    scheduler.runFor(5);
+    expect(log).toEqual(['b<a vlan 100 010203', 'a<b vlan 100 040506', 'a<b vlan 100 070809']);
+    expect([c.stats.dropped.vlan, d.stats.dropped.vlan]).toEqual([3, 3]);
+    // and A ignores the untagged host's frames
+    c.write(a.mac, 0x0800, 3, (buf) => buf.set([0xc, 0xc, 0xc]));
+    scheduler.runFor(5);
+    expect(log).toHaveLength(3);
+    expect(a.stats.dropped.vlan).toBe(1);
+  });
+
+  it('accepts the tagged frame that went over a Linux veth (VID 100) only when in VLAN 100', () => {
+    const linux = linuxFixture('linux-ethernet-vlan.hex', 'frame');
+    const inVlan = new RecordingDevice(undefined, 0x027700000002);
+    const untagged = new RecordingDevice(undefined, 0x027700000002);
+    const e1 = createEthernet(inVlan, { scheduler: new SimScheduler() }, { vlan: 100 });
+    const e2 = createEthernet(untagged, { scheduler: new SimScheduler() });
+    const seen: [number, number, number][] = [];
+    e1.register(0x0800, (p, info) => seen.push([p.length, p[0]!, info.vlan]));
+    e2.register(0x0800, (p, info) => seen.push([p.length, p[0]!, info.vlan]));
+    inVlan.deliver(linux);
+    untagged.deliver(linux);
+    expect(seen).toEqual([[84, 0x45, 100]]);
+    expect([e1.stats.dropped.vlan, e2.stats.dropped.vlan]).toEqual([0, 1]);
   });
 });
 

@@ -5,7 +5,8 @@ import {
 import { EtherType, MAC_BROADCAST, readU16, readU48, writeU16, writeU48 } from '@stack/wire';
 import { resolveEthernetConfig, type ResolvedEthernetConfig } from './config.js';
 import {
-  ETH_DST, ETH_HEADER_LEN, ETH_MIN_FRAME_LEN, ETH_SRC, ETH_TYPE, ETH_VLAN_HEADER_LEN, TCI_VID_MASK, VLAN_INNER_TYPE, VLAN_TCI,
+  ETH_DST, ETH_HEADER_LEN, ETH_MIN_FRAME_LEN, ETH_SRC, ETH_TYPE, ETH_VLAN_HEADER_LEN, ETH_VLAN_MIN_FRAME_LEN, TCI_VID_MASK,
+  VLAN_INNER_TYPE, VLAN_TCI,
 } from './wire/fields.js';
 
 /**
@@ -20,7 +21,10 @@ export interface EthernetStats {
     truncated: number;
     /** Destination is neither our MAC, broadcast, nor a joined multicast MAC (and not promiscuous). */
     notForUs: number;
-    /** 802.1Q-tagged with a VLAN id not in `config.vlans`. */
+    /**
+     * Not in our VLAN: with `config.vlan`, untagged or tagged with another
+     * VLAN id; without, tagged with a VLAN id other than 0 (priority tag).
+     */
     vlan: number;
     /** No handler registered for the EtherType. */
     unknownEthertype: number;
@@ -57,16 +61,23 @@ const MAX_MAC = 0xffff_ffff_ffff;
  * Creates the Ethernet II layer over `device` (IEEE 802.3 §3.2, 802.1Q §9)
  * and installs itself as the device's receive handler.
  *
- * Receive: frames pass the MAC filter (our unicast MAC, broadcast, a joined
- * multicast MAC, or anything when promiscuous), have an 802.1Q tag stripped
- * when its VLAN id is configured (other tagged frames are dropped), and go to
- * the handler registered for their EtherType. The `EthernetRxInfo` handed to
- * a handler is one object reused for every frame: it, like the payload, is
- * valid only during the call.
+ * VLAN (access port model): with `config.vlan` the interface is in that one
+ * 802.1Q VLAN: every frame is sent tagged with it (PCP 0, DEI 0) and only
+ * frames tagged with it are accepted, their tag stripped; untagged frames
+ * and other VLANs are dropped (`dropped.vlan`). Without it, frames are sent
+ * untagged and only untagged or priority-tagged (VID 0) frames are accepted.
  *
- * Transmit: one preallocated buffer, `14 + max(mtu, gsoMaxSize)` bytes; the
- * upper layer fills the payload in place, frames shorter than 60 bytes are
- * zero-padded to the Ethernet minimum, and the device consumes the frame
+ * Receive: frames pass the MAC filter (our unicast MAC, broadcast, a joined
+ * multicast MAC, or anything when promiscuous), the VLAN filter above, and
+ * go to the handler registered for their EtherType. The `EthernetRxInfo`
+ * handed to a handler is one object reused for every frame: it, like the
+ * payload, is valid only during the call.
+ *
+ * Transmit: one preallocated buffer, `14 + max(mtu, gsoMaxSize)` bytes (18 +
+ * when tagged: the MTU stays the payload MTU); the upper layer fills the
+ * payload in place, short frames are zero-padded to the Ethernet minimum (60
+ * bytes, or 64 when tagged so that the frame is still 60 once a bridge strips
+ * the tag, as Linux's VLAN_ETH_ZLEN), and the device consumes the frame
  * before `write` returns. `fill` must not call `write` again (it would
  * overwrite the frame being built): that throws ERR_INVALID_ARGUMENT.
  */
@@ -78,11 +89,16 @@ export function createEthernet(device: NetDevice, _deps: EthernetDeps, config?: 
   const gso = capabilities.gsoMaxSize > 0;
   /** Largest payload `write` accepts: the MTU, or the GSO limit when the device cuts segments. */
   const maxPayload = gso ? Math.max(mtu, capabilities.gsoMaxSize) : mtu;
-  const txBuf = new Uint8Array(Math.max(ETH_HEADER_LEN + maxPayload, ETH_MIN_FRAME_LEN));
+  /** Our VLAN, or null: untagged. */
+  const vlan = resolved.vlan;
+  /** The VLAN id a tagged frame must carry to be accepted: ours, or 0 (a priority tag) when untagged. */
+  const rxVid = vlan ?? 0;
+  const txHeaderLen = vlan === null ? ETH_HEADER_LEN : ETH_VLAN_HEADER_LEN;
+  const txMinFrame = vlan === null ? ETH_MIN_FRAME_LEN : ETH_VLAN_MIN_FRAME_LEN;
+  const txBuf = new Uint8Array(Math.max(txHeaderLen + maxPayload, txMinFrame));
   let writing = false;
 
   const promiscuous = resolved.promiscuous;
-  const vlans = new Set(resolved.vlans);
   /** Joined multicast MACs with a join count (several IPv4 groups share one MAC, RFC 1112 §6.4). */
   const multicast = new Map<MacAddress, number>();
   for (const m of resolved.multicast) multicast.set(m, (multicast.get(m) ?? 0) + 1);
@@ -116,12 +132,15 @@ export function createEthernet(device: NetDevice, _deps: EthernetDeps, config?: 
         return;
       }
       vid = readU16(frame, VLAN_TCI) & TCI_VID_MASK;
-      if (!vlans.has(vid)) {
+      if (vid !== rxVid) {
         dropped.vlan++;
         return;
       }
       etherType = readU16(frame, VLAN_INNER_TYPE);
       headerLen = ETH_VLAN_HEADER_LEN;
+    } else if (vlan !== null) {
+      dropped.vlan++; // untagged, but we are in a VLAN
+      return;
     }
     const handler = handlers.get(etherType);
     if (handler === undefined) {
@@ -171,19 +190,26 @@ export function createEthernet(device: NetDevice, _deps: EthernetDeps, config?: 
       }
       writeU48(txBuf, ETH_DST, dst);
       writeU48(txBuf, ETH_SRC, ourMac);
-      writeU16(txBuf, ETH_TYPE, etherType);
-      let frameLen = ETH_HEADER_LEN + length;
+      if (vlan === null) {
+        writeU16(txBuf, ETH_TYPE, etherType);
+      } else {
+        writeU16(txBuf, ETH_TYPE, EtherType.VLAN);
+        writeU16(txBuf, VLAN_TCI, vlan); // PCP 0, DEI 0
+        writeU16(txBuf, VLAN_INNER_TYPE, etherType);
+      }
+      let frameLen = txHeaderLen + length;
       writing = true;
       try {
-        fill(txBuf.subarray(ETH_HEADER_LEN, frameLen));
+        fill(txBuf.subarray(txHeaderLen, frameLen));
       } finally {
         writing = false;
       }
-      if (frameLen < ETH_MIN_FRAME_LEN) {
-        // Real NICs pad runt frames to the 60-byte minimum (IEEE 802.3 §4.2.3.3); zero the
-        // pad, since the buffer still holds the previous frame's bytes.
-        txBuf.fill(0, frameLen, ETH_MIN_FRAME_LEN);
-        frameLen = ETH_MIN_FRAME_LEN;
+      if (frameLen < txMinFrame) {
+        // Real NICs pad runt frames to the 60-byte minimum (IEEE 802.3 §4.2.3.3); a tagged
+        // frame to 64, so it stays 60 untagged (802.1Q). Zero the pad: the buffer still holds
+        // the previous frame's bytes.
+        txBuf.fill(0, frameLen, txMinFrame);
+        frameLen = txMinFrame;
       }
       if (!device.transmit(txBuf.subarray(0, frameLen))) {
         dropped.deviceDown++;

@@ -13,8 +13,8 @@ export {
   type IcmpEchoRepr, type IcmpOtherRepr, type IcmpParameterProblemRepr, type IcmpParseOptions, type IcmpRepr,
   type IcmpSourceQuenchRepr, type IcmpTimeExceededRepr, type IcmpUnreachableRepr,
 } from './wire/icmp.js';
-export { parseQuotedDatagram, type QuotedDatagram } from './wire/quoted.js';
+export { checkQuotedDatagram, parseQuotedDatagram, quotedDatagramEnd, type QuotedDatagram } from './wire/quoted.js';
 export { IcmpType, TimeExceededCode, UnreachableCode, isIcmpQueryType } from './wire/types.js';
-export { errorSuppression, notAHost, type ErrorSuppression } from './engine/error-policy.js';
+export { datagramErrorSuppression, errorSuppression, notAHost, type ErrorSuppression } from './engine/error-policy.js';
 export { MTU_PLATEAUS, nextHopMtu, plateauBelow } from './engine/path-mtu.js';
 export { TokenBucket } from './engine/token-bucket.js';

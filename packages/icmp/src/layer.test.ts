@@ -6,6 +6,9 @@ import { checksumValid, fromHex, ipv4, readU16, writeU16 } from '@stack/wire';
 import { FakeIp, LOCAL, PEER, ipv4Datagram } from '@stack/testkit/fake-ip';
 import { createIcmp } from './layer.js';
 import { emitIcmp, icmpBufferLen, parseIcmp, type IcmpRepr } from './wire/icmp.js';
+import { ICMP_DEFAULTS } from './config.js';
+import { MTU_PLATEAUS } from './engine/path-mtu.js';
+import { IcmpType, TimeExceededCode, UnreachableCode } from './wire/types.js';
 
 const ROUTER = ipv4('10.77.0.254');
 const FAR = ipv4('192.0.2.1');
@@ -91,6 +94,14 @@ describe('echo (RFC 792, RFC 1122 §3.2.2.6)', () => {
     b.ip.deliver(icmpDatagram({ kind: 'echo-request', id: 1, seq: 1, data }, PEER, 0xffffffff));
     expect(b.ip.written).toHaveLength(1);
     expect(b.ip.written[0]!.options?.src).toBeUndefined();
+  });
+
+  it('replies to unicast and broadcast requests in turn each carry the right source (no option left over)', () => {
+    const { ip } = setup({ replyToBroadcastEcho: true });
+    ip.deliver(icmpDatagram({ kind: 'echo-request', id: 1, seq: 1, data }, PEER, LOCAL, { tos: 4 }));
+    ip.deliver(icmpDatagram({ kind: 'echo-request', id: 1, seq: 2, data }, PEER, 0xffffffff, { tos: 8 }));
+    ip.deliver(icmpDatagram({ kind: 'echo-request', id: 1, seq: 3, data }, PEER, LOCAL, { tos: 12 }));
+    expect(ip.written.map((w) => w.options)).toEqual([{ src: LOCAL, tos: 4 }, { tos: 8 }, { src: LOCAL, tos: 12 }]);
   });
 
   it('does not answer when replyToEcho is false, nor a request from a non-host source', () => {
@@ -281,16 +292,27 @@ describe('errors received', () => {
     expect(ip.pathMtu).toEqual([]);
   });
 
-  it('maps parameter problem and source quench, and drops quotes that are not ours or too short', () => {
+  it('maps parameter problem, and drops quotes that are not ours or too short', () => {
     const { ip, icmp } = setup();
     ip.deliver(icmpDatagram({ kind: 'parameter-problem', code: 0, pointer: 9, quoted: udpOut(8) }, ROUTER, LOCAL));
-    ip.deliver(icmpDatagram({ kind: 'source-quench', code: 0, quoted: udpOut(8) }, ROUTER, LOCAL));
-    expect(ip.delivered.map((e) => e.kind)).toEqual(['parameter-problem', 'source-quench']);
+    expect(ip.delivered.map((e) => e.kind)).toEqual(['parameter-problem']);
     const notOurs = ipv4Datagram({ src: PEER, dst: FAR, protocol: 17, payload: new Uint8Array(8) });
     ip.deliver(icmpDatagram({ kind: 'destination-unreachable', code: 3, mtu: 0, quoted: notOurs }, ROUTER, LOCAL));
     ip.deliver(icmpDatagram({ kind: 'destination-unreachable', code: 3, mtu: 0, quoted: udpOut(8).subarray(0, 24) }, ROUTER, LOCAL));
-    expect(ip.delivered).toHaveLength(2);
+    expect(ip.delivered).toHaveLength(1);
     expect(icmp.stats.dropped).toMatchObject({ notOurs: 1, truncated: 1 });
+  });
+
+  it('discards Source Quench and counts it: no protocol hears of it (RFC 6633 §3)', () => {
+    const { ip, icmp } = setup();
+    const errors: unknown[] = [];
+    ip.register(17, { input() {}, error: (e) => errors.push(e) });
+    ip.deliver(icmpDatagram({ kind: 'source-quench', code: 0, quoted: udpOut(8) }, ROUTER, LOCAL));
+    expect(ip.delivered).toEqual([]);
+    expect(errors).toEqual([]);
+    expect(icmp.stats.dropped['sourceQuench']).toBe(1);
+    expect(icmp.stats.rx).toBe(1);
+    expect(ip.written).toHaveLength(0);
   });
 });
 
@@ -433,5 +455,26 @@ describe('robustness', () => {
     );
     icmp.close();
     return p;
+  });
+});
+
+describe('shared tables are frozen', () => {
+  it('a caller cannot change the type numbers, codes, plateaus or defaults another stack uses', () => {
+    const attempts: (() => void)[] = [
+      () => ((IcmpType as { EchoRequest: number }).EchoRequest = 13),
+      () => ((UnreachableCode as { Port: number }).Port = 1),
+      () => ((TimeExceededCode as { TtlExceeded: number }).TtlExceeded = 1),
+      () => (MTU_PLATEAUS as number[]).push(1),
+      () => ((MTU_PLATEAUS as number[])[0] = 1),
+      () => ((ICMP_DEFAULTS as { replyToEcho: boolean }).replyToEcho = false),
+    ];
+    for (const attempt of attempts) expect(attempt).toThrow(TypeError);
+    const { ip, icmp } = setup();
+    ip.deliver(icmpDatagram({ kind: 'echo-request', id: 1, seq: 1, data: new Uint8Array(4) }, PEER, LOCAL));
+    expect(icmp.stats.echoReplies).toBe(1);
+    ip.deliver(icmpDatagram({ kind: 'destination-unreachable', code: 4, mtu: 0, quoted: ipv4Datagram({ src: LOCAL, dst: FAR, protocol: 17, payload: new Uint8Array(1480) }).subarray(0, 28) }, ROUTER, LOCAL));
+    expect(ip.pathMtu).toEqual([{ dst: FAR, mtu: 1492 }]);
+    icmp.sendError('port-unreachable', ipv4Datagram({ src: PEER, dst: LOCAL, protocol: 17, payload: new Uint8Array(8) }));
+    expect(ip.written.at(-1)!.bytes[1]).toBe(3);
   });
 });

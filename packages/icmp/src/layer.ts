@@ -1,20 +1,20 @@
 import {
   StackError,
-  type Counters, type IcmpConfig, type IcmpErrorKind, type IcmpLayer, type IpErrorInfo, type IpLayer, type IpRxInfo, type PingOptions,
-  type PingResult, type Random, type Scheduler,
+  type Counters, type IcmpConfig, type IcmpErrorKind, type IcmpLayer, type IpErrorInfo, type IpLayer, type IpRxInfo, type IpWriteOptions,
+  type PingOptions, type PingResult, type Random, type Scheduler,
 } from '@stack/interfaces';
-import { broadcastOf, checksum, networkOf, readU16, updateChecksum16, writeU16, writeU32 } from '@stack/wire';
+import { broadcastOf, checksum, networkOf, readU16, readU32, updateChecksum16, writeU16, writeU32 } from '@stack/wire';
 import { resolveIcmpConfig, type ResolvedIcmpConfig } from './config.js';
-import { errorSuppression, notAHost } from './engine/error-policy.js';
+import { datagramErrorSuppression, notAHost } from './engine/error-policy.js';
 import { nextHopMtu } from './engine/path-mtu.js';
 import { TokenBucket } from './engine/token-bucket.js';
 import { Pinger } from './ping.js';
 import {
   ERROR_DATAGRAM_MAX, ICMP_CHECKSUM, ICMP_CODE, ICMP_ECHO_ID, ICMP_ECHO_SEQ, ICMP_HEADER_LEN, ICMP_NEXT_HOP_MTU, ICMP_REST, ICMP_TYPE,
-  IP_MIN_HEADER_LEN,
+  IP_DST, IP_MIN_HEADER_LEN, IP_SRC,
 } from './wire/fields.js';
 import { checkIcmp } from './wire/icmp.js';
-import { parseQuotedDatagram } from './wire/quoted.js';
+import { checkQuotedDatagram, parseQuotedDatagram, quotedDatagramEnd } from './wire/quoted.js';
 import { IcmpType, TimeExceededCode, UnreachableCode } from './wire/types.js';
 
 /** What the ICMP layer needs besides IP: time and randomness (DESIGN.md, "Contracts"). */
@@ -42,18 +42,21 @@ const ECHO_REPLY_WORD = IcmpType.EchoReply << 8;
 /** TOS of the errors we send: precedence 6, internetwork control (RFC 1812 §4.3.2.5). */
 const ERROR_TOS = 0xc0;
 
-const ERROR_TYPES: Record<IcmpErrorKind, readonly [type: number, code: number]> = {
+const ERROR_TYPES: Readonly<Record<IcmpErrorKind, readonly [type: number, code: number]>> = Object.freeze({
   'port-unreachable': [IcmpType.DestinationUnreachable, UnreachableCode.Port],
   'protocol-unreachable': [IcmpType.DestinationUnreachable, UnreachableCode.Protocol],
   'fragmentation-needed': [IcmpType.DestinationUnreachable, UnreachableCode.FragmentationNeeded],
   'ttl-exceeded': [IcmpType.TimeExceeded, TimeExceededCode.TtlExceeded],
   'reassembly-time-exceeded': [IcmpType.TimeExceeded, TimeExceededCode.ReassemblyTimeExceeded],
-};
+} as const);
+
+/** Write options of an error IP picks the source of: never changed, so shared. */
+const ERROR_OPTIONS_ANY: IpWriteOptions = Object.freeze({ tos: ERROR_TOS });
 
 function newDropped(): Counters {
   return {
     truncated: 0, malformed: 0, checksum: 0, unsupported: 0, unknownType: 0,
-    echoIgnored: 0, broadcastEcho: 0, badSource: 0, unmatchedReply: 0, notOurs: 0, txFailed: 0,
+    echoIgnored: 0, broadcastEcho: 0, badSource: 0, unmatchedReply: 0, notOurs: 0, sourceQuench: 0, txFailed: 0,
     rateLimited: 0, aboutError: 0, toBroadcast: 0, fragment: 0, badOriginal: 0,
   };
 }
@@ -74,7 +77,13 @@ class Icmp implements IcmpLayer {
   private errorMtu = 0;
   private errorQuote: Uint8Array = new Uint8Array(0);
   private readonly errorFill = (buf: Uint8Array): void => this.writeError(buf);
-  private readonly replyOptions: { src?: number; tos?: number } = {};
+  // Prebuilt write options, one object per shape, filled in per message
+  // (never a `delete`, which would turn them into slow dictionary objects):
+  // a reply from the address the request was sent to, or from one IP picks.
+  private readonly replyFrom: { src: number; tos: number } = { src: 0, tos: 0 };
+  private readonly replyAny: { tos: number } = { tos: 0 };
+  private readonly errorFrom: { src: number; tos: number } = { src: 0, tos: ERROR_TOS };
+  private readonly isBroadcastFn = (addr: number): boolean => this.isBroadcast(addr);
 
   constructor(
     private readonly ip: IpLayer,
@@ -82,7 +91,7 @@ class Icmp implements IcmpLayer {
     readonly config: ResolvedIcmpConfig,
   ) {
     this.bucket = new TokenBucket(config.errorBurst, config.errorsPerSecond, deps.scheduler.now());
-    this.pinger = new Pinger(ip, deps.scheduler, config, (a) => this.isBroadcast(a), () => this.stats.tx++, deps.random.u32());
+    this.pinger = new Pinger(ip, deps.scheduler, config, this.isBroadcastFn, () => this.stats.tx++, deps.random.u32());
   }
 
   // ---------------------------------------------------------------- receive
@@ -111,8 +120,11 @@ class Icmp implements IcmpLayer {
       case IcmpType.DestinationUnreachable:
       case IcmpType.TimeExceeded:
       case IcmpType.ParameterProblem:
-      case IcmpType.SourceQuench:
         return this.receiveError(type, code, payload, info);
+      case IcmpType.SourceQuench:
+        // RFC 6633 §3: deprecated; hosts MUST silently discard it (no
+        // transport protocol hears of it). Counted only.
+        return this.drop('sourceQuench');
     }
     this.drop('unknownType');
   }
@@ -127,12 +139,17 @@ class Icmp implements IcmpLayer {
     if (!this.config.replyToEcho) return this.drop('echoIgnored');
     if (info.broadcast && !this.config.replyToBroadcastEcho) return this.drop('broadcastEcho');
     if (notAHost(info.src) || this.isBroadcast(info.src)) return this.drop('badSource');
-    const options = this.replyOptions;
     // Answer from the address the request was sent to; for a broadcast
     // request let IP pick one of ours (RFC 1122 §3.2.2.6).
-    if (info.broadcast) delete options.src;
-    else options.src = info.dst;
-    options.tos = info.tos;
+    let options: IpWriteOptions;
+    if (info.broadcast) {
+      this.replyAny.tos = info.tos;
+      options = this.replyAny;
+    } else {
+      this.replyFrom.src = info.dst;
+      this.replyFrom.tos = info.tos;
+      options = this.replyFrom;
+    }
     this.echoRequest = request;
     const error = this.ip.write(info.src, PROTOCOL_ICMP, request.length, this.echoFill, options);
     this.echoRequest = EMPTY;
@@ -164,8 +181,7 @@ class Icmp implements IcmpLayer {
       kind:
         type === IcmpType.DestinationUnreachable ? 'unreachable'
         : type === IcmpType.TimeExceeded ? 'time-exceeded'
-        : type === IcmpType.ParameterProblem ? 'parameter-problem'
-        : 'source-quench',
+        : 'parameter-problem',
       code,
       reporter: info.src,
       mtu,
@@ -188,13 +204,13 @@ class Icmp implements IcmpLayer {
       throw new StackError('ERR_INVALID_ARGUMENT', `icmp: unknown error kind "${String(kind)}" (want one of ${Object.keys(ERROR_TYPES).join(', ')})`);
     }
     if (this.closed) return false;
-    const parsed = parseQuotedDatagram(original);
-    if (!parsed.ok) {
+    // The cheap checks first, read straight from the bytes (no parse, no
+    // allocation); then the token, so a rate-limited flood costs no more.
+    if (checkQuotedDatagram(original) !== null) {
       this.drop('badOriginal');
       return false;
     }
-    const q = parsed.value;
-    const suppressed = errorSuppression(q, (a) => this.isBroadcast(a));
+    const suppressed = datagramErrorSuppression(original, this.isBroadcastFn);
     if (suppressed !== null) {
       this.drop(suppressed);
       return false;
@@ -207,15 +223,21 @@ class Icmp implements IcmpLayer {
     // RFC 792 asks for the header and 64 bits of data; RFC 1812 §4.3.2.3
     // allows as much as keeps the error datagram within 576 bytes, which
     // is what Linux sends. Never past the original's Total Length.
-    const quoteLen = Math.min(q.headerLength + q.transport.length, MAX_QUOTE);
+    const quoteLen = Math.min(quotedDatagramEnd(original), MAX_QUOTE);
+    const origSrc = readU32(original, IP_SRC);
+    const origDst = readU32(original, IP_DST);
     this.errorType = typeCode[0];
     this.errorCode = typeCode[1];
     this.errorMtu = kind === 'fragmentation-needed' ? Math.max(0, Math.min(0xffff, Math.floor(mtu ?? 0))) : 0;
     this.errorQuote = original.subarray(0, quoteLen);
     // Answer from the address the offending datagram was sent to when it is
     // ours; precedence 6, internetwork control (RFC 1812 §4.3.2.5), as Linux does.
-    const options = this.ip.isLocal(q.dst) ? { src: q.dst, tos: ERROR_TOS } : { tos: ERROR_TOS };
-    const error = this.ip.write(q.src, PROTOCOL_ICMP, ICMP_HEADER_LEN + quoteLen, this.errorFill, options);
+    let options: IpWriteOptions = ERROR_OPTIONS_ANY;
+    if (this.ip.isLocal(origDst)) {
+      this.errorFrom.src = origDst;
+      options = this.errorFrom;
+    }
+    const error = this.ip.write(origSrc, PROTOCOL_ICMP, ICMP_HEADER_LEN + quoteLen, this.errorFill, options);
     this.errorQuote = EMPTY;
     if (error !== null) {
       this.drop('txFailed');

@@ -25,6 +25,19 @@ function reencode(bytes: Uint8Array): string {
   return toHex(out);
 }
 
+/** Re-encodes at an odd offset into a larger marked buffer; checks nothing around the message changed. */
+function reencodeAtOffset(bytes: Uint8Array): string {
+  const r = parseIcmp(bytes);
+  if (!r.ok) throw new Error(r.error.message);
+  const len = icmpBufferLen(r.value);
+  const before = 13;
+  const buf = new Uint8Array(before + len + 11).fill(0xa5);
+  expect(emitIcmp(r.value, buf, before)).toBe(len);
+  expect(buf.subarray(0, before).every((b) => b === 0xa5)).toBe(true);
+  expect(buf.subarray(before + len).every((b) => b === 0xa5)).toBe(true);
+  return toHex(buf.subarray(before, before + len));
+}
+
 describe('Linux ICMP fixtures: codec', () => {
   it('decodes ping\'s echo request and re-encodes it byte for byte', () => {
     const r = parseIcmp(request);
@@ -51,6 +64,13 @@ describe('Linux ICMP fixtures: codec', () => {
     expect(q.ok && q.value).toMatchObject({ src: dstOf(unreachPacket), dst: srcOf(unreachPacket), protocol: 17, headerLength: 20 });
     expect(q.ok && readU16(q.value.transport, 2)).toBe(9);
     expect(reencode(icmp)).toBe(toHex(icmp));
+  });
+});
+
+describe('Linux ICMP fixtures: encode at an offset', () => {
+  it('re-encodes every Linux message at an offset into a larger buffer, touching nothing around it', () => {
+    const unreach = unreachPacket.subarray((unreachPacket[0]! & 0x0f) * 4);
+    for (const msg of [request, reply, unreach]) expect(reencodeAtOffset(msg)).toBe(toHex(msg));
   });
 });
 

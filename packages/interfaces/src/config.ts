@@ -10,8 +10,15 @@ export interface EthernetConfig {
   promiscuous?: boolean;
   /** Multicast MACs accepted from the start (default none). */
   multicast?: readonly MacAddress[];
-  /** Accept 802.1Q-tagged frames with these VLAN ids (default none: tagged frames are dropped). */
-  vlans?: readonly number[];
+  /**
+   * Put this interface in 802.1Q VLAN `vlan` (1..4094): every frame is sent
+   * tagged with it, only frames tagged with it are accepted (untagged and
+   * other VIDs are dropped, counted dropped.vlan); default none: untagged
+   * only, tagged frames dropped (except priority-tagged frames, VID 0, which
+   * IEEE 802.1Q classifies like untagged ones and Linux accepts: their tag is
+   * stripped).
+   */
+  vlan?: number;
 }
 
 /** @stack/arp */
@@ -65,6 +72,10 @@ export interface Ipv4Config {
   minPathMtu?: number;
   /** How long a learned path MTU is kept, ms (default 600_000, RFC 1191 §6.3). */
   pathMtuTimeout?: number;
+  /** Destinations with a learned path MTU remembered at once; the oldest is forgotten first (default 1_024). */
+  pathMtuCacheSize?: number;
+  /** Datagrams to our own address queued for delivery through the scheduler, at most; more are refused (default 64). */
+  loopbackQueue?: number;
 }
 
 /** @stack/icmp */

@@ -96,6 +96,11 @@ export interface IpRxInfo {
   /** Sent to a broadcast or multicast address (no ICMP errors in reply, RFC 1122). */
   readonly broadcast: boolean;
   /**
+   * Arrived in a link-layer broadcast or multicast frame: never answer it
+   * with an ICMP error (RFC 1122 §3.2.2).
+   */
+  readonly linkBroadcast: boolean;
+  /**
    * The whole datagram, header included, for quoting in ICMP errors. For a
    * reassembled datagram this is the reassembled packet.
    */
@@ -236,7 +241,11 @@ export interface IcmpLayer extends IcmpErrorSender, IpProtocolHandler {
 
 // --------------------------------------------------------------------- UDP
 
-/** A received UDP datagram. `data` is valid during the callback: copy to keep. */
+/**
+ * A received UDP datagram. `data` is valid during the callback: copy to keep.
+ * The object itself may be reused for the next datagram, so copy the fields
+ * you keep too.
+ */
 export interface UdpDatagram {
   readonly data: Uint8Array;
   readonly src: Ipv4Address;

@@ -10,6 +10,30 @@ describe('resolveIpv4Config', () => {
     expect(resolveIpv4Config({ address })).toEqual({ address, ...IPV4_DEFAULTS });
     expect(IPV4_DEFAULTS).toMatchObject({ ttl: 64, reassemblyMaxDatagrams: 64, reassemblyMaxBytes: 1048576, reassemblyTimeout: 30_000 });
     expect(IPV4_DEFAULTS).toMatchObject({ maxDatagramSize: 65_535, acceptBroadcast: true, minPathMtu: 552, pathMtuTimeout: 600_000, gateway: null });
+    expect(IPV4_DEFAULTS).toMatchObject({ pathMtuCacheSize: 1024, loopbackQueue: 64 });
+  });
+
+  it('refuses an unknown option, naming it and listing the allowed ones', () => {
+    let err: unknown;
+    try {
+      resolveIpv4Config({ address, reassemblyTimout: 1 } as Ipv4Config);
+    } catch (e) {
+      err = e;
+    }
+    expect(isStackError(err, 'ERR_INVALID_CONFIG')).toBe(true);
+    const message = (err as Error).message;
+    expect(message).toMatch(/reassemblyTimout/);
+    for (const key of ['address', 'gateway', 'reassemblyTimeout', 'pathMtuCacheSize', 'loopbackQueue']) expect(message).toContain(key);
+    // an option given as undefined is still an option
+    expect(resolveIpv4Config({ address, ttl: undefined } as unknown as Ipv4Config).ttl).toBe(64);
+  });
+
+  it('IPV4_DEFAULTS is frozen: no caller can change the defaults of another stack', () => {
+    expect(Object.isFrozen(IPV4_DEFAULTS)).toBe(true);
+    expect(() => {
+      (IPV4_DEFAULTS as { reassemblyTimeout: number }).reassemblyTimeout = 1;
+    }).toThrow(TypeError);
+    expect(resolveIpv4Config({ address }).reassemblyTimeout).toBe(30_000);
   });
 
   it('keeps given values', () => {
@@ -35,6 +59,11 @@ describe('resolveIpv4Config', () => {
     ['minPathMtu 67', { minPathMtu: 67 }, /minPathMtu is 67; allowed: an integer 68\.\.65535/],
     ['pathMtuTimeout NaN', { pathMtuTimeout: NaN }, /pathMtuTimeout/],
     ['acceptBroadcast "yes"', { acceptBroadcast: 'yes' as unknown as boolean }, /acceptBroadcast/],
+    ['pathMtuCacheSize 0', { pathMtuCacheSize: 0 }, /pathMtuCacheSize is 0; allowed: an integer 1\.\.1000000/],
+    ['pathMtuCacheSize 1.5', { pathMtuCacheSize: 1.5 }, /pathMtuCacheSize/],
+    ['loopbackQueue 0', { loopbackQueue: 0 }, /loopbackQueue is 0; allowed: an integer 1\.\.1000000/],
+    ['loopbackQueue "64"', { loopbackQueue: '64' as unknown as number }, /loopbackQueue/],
+    ['a typo', { ttll: 3 }, /ttll is not an option; allowed: the options address, gateway, ttl/],
   ];
   for (const [name, patch, message] of bad) {
     it(`rejects ${name} with ERR_INVALID_CONFIG`, () => {

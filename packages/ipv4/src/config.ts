@@ -14,10 +14,15 @@ export interface ResolvedIpv4Config {
   readonly acceptBroadcast: boolean;
   readonly minPathMtu: number;
   readonly pathMtuTimeout: number;
+  readonly pathMtuCacheSize: number;
+  readonly loopbackQueue: number;
 }
 
-/** Defaults of every optional `Ipv4Config` field (documented in @stack/interfaces). */
-export const IPV4_DEFAULTS = {
+/**
+ * Defaults of every optional `Ipv4Config` field (documented in
+ * @stack/interfaces). Frozen: shared by every stack in the process.
+ */
+export const IPV4_DEFAULTS = Object.freeze({
   gateway: null,
   /** RFC 1700 / Linux `ip_default_ttl`. */
   ttl: 64,
@@ -31,7 +36,14 @@ export const IPV4_DEFAULTS = {
   minPathMtu: 552,
   /** RFC 1191 §6.3: ten minutes. */
   pathMtuTimeout: 600_000,
-} as const satisfies Omit<ResolvedIpv4Config, 'address'>;
+  /** Destinations with a learned path MTU remembered at once; the oldest goes first. */
+  pathMtuCacheSize: 1024,
+  /** Datagrams to our own address waiting for the scheduler to deliver them. */
+  loopbackQueue: 64,
+} as const satisfies Omit<ResolvedIpv4Config, 'address'>);
+
+/** Every field `Ipv4Config` has: anything else is a typo, refused. */
+const KNOWN_KEYS: readonly string[] = Object.freeze(['address', ...Object.keys(IPV4_DEFAULTS)]);
 
 function invalid(what: string, allowed: string): never {
   throw new StackError('ERR_INVALID_CONFIG', `ipv4.${what}; allowed: ${allowed}`);
@@ -61,6 +73,9 @@ function positive(name: string, v: unknown, allowInfinity: boolean): number {
  */
 export function resolveIpv4Config(config: Ipv4Config): ResolvedIpv4Config {
   if (typeof config !== 'object' || config === null) invalid('config is missing', 'an object with at least { address }');
+  for (const key of Object.keys(config)) {
+    if (!KNOWN_KEYS.includes(key)) invalid(`${key} is not an option`, `the options ${KNOWN_KEYS.join(', ')}`);
+  }
   const a = config.address as Partial<Ipv4Cidr> | undefined;
   if (typeof a !== 'object' || a === null) invalid('address is missing', '{ address: u32, prefix: 0..32 } (parseCidr("10.0.0.2/24"))');
   if (!isU32(a.address)) invalid(`address.address is ${String(a.address)}`, 'an IPv4 address as an integer 0..2^32-1');
@@ -86,5 +101,7 @@ export function resolveIpv4Config(config: Ipv4Config): ResolvedIpv4Config {
     acceptBroadcast,
     minPathMtu: intIn('minPathMtu', config.minPathMtu ?? IPV4_DEFAULTS.minPathMtu, IPV4_MIN_MTU, IPV4_MAX_DATAGRAM),
     pathMtuTimeout: positive('pathMtuTimeout', config.pathMtuTimeout ?? IPV4_DEFAULTS.pathMtuTimeout, true),
+    pathMtuCacheSize: intIn('pathMtuCacheSize', config.pathMtuCacheSize ?? IPV4_DEFAULTS.pathMtuCacheSize, 1, 1_000_000),
+    loopbackQueue: intIn('loopbackQueue', config.loopbackQueue ?? IPV4_DEFAULTS.loopbackQueue, 1, 1_000_000),
   };
 }

@@ -16,4 +16,5 @@ export {
 } from './reassembly.js';
 export { RouteTable } from './routes.js';
 export { PathMtuCache, type PathMtuOptions } from './pmtu.js';
+export { IDENT_COUNTERS, IdentGenerator, halfSipHash24 } from './ident.js';
 export { ALL_HOSTS_GROUP, createIpv4, type Ipv4Deps, type Ipv4Layer, type Ipv4Snapshot, type Ipv4Stats } from './layer.js';

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { isStackError, type IcmpErrorKind, type IpErrorInfo, type IpRxInfo, type Ipv4Config } from '@stack/interfaces';
+import { IPV4_DEFAULTS } from './config.js';
+import { Ipv4Flags } from './wire/fields.js';
 import { SeededRandom, SimScheduler } from '@stack/sim';
 import { MAC_BROADCAST, bytesEqual, checksumValid, ipv4, multicastMac, parseCidr, readU16 } from '@stack/wire';
 import { createIpv4, type Ipv4Layer } from './layer.js';
@@ -484,5 +486,206 @@ describe('IPv4 layer: state and shutdown', () => {
     expect(ip.stats.dropped['closed']).toBe(1);
     ip.close(); // idempotent
     expect(() => ip.register(6, { input: () => {} })).toThrow(/closed/);
+  });
+});
+
+describe('IPv4 layer: link-layer broadcasts (RFC 1122 §3.2.2)', () => {
+  const GROUP_MAC = multicastMac(ipv4('224.0.0.251'));
+
+  it('marks what came in a broadcast or multicast frame, whatever its IP destination', () => {
+    const { eth, got } = rig();
+    eth.deliver(buildPacket({ src: PEER, dst: US }));
+    eth.deliver(buildPacket({ src: PEER, dst: US }), {}, 0x0800, MAC_BROADCAST);
+    eth.deliver(buildPacket({ src: PEER, dst: US }), {}, 0x0800, GROUP_MAC);
+    expect(got.map((g) => [g.info.broadcast, g.info.linkBroadcast])).toEqual([
+      [false, false],
+      [false, true],
+      [false, true],
+    ]);
+  });
+
+  it('never asks for protocol unreachable about a unicast datagram in a broadcast frame', () => {
+    const { eth, ip, errors } = rig();
+    eth.deliver(buildPacket({ src: PEER, dst: US, protocol: 99 }), {}, 0x0800, MAC_BROADCAST);
+    eth.deliver(buildPacket({ src: PEER, dst: US, protocol: 99 }), {}, 0x0800, GROUP_MAC);
+    expect(ip.stats.dropped['noProtocol']).toBe(2);
+    expect(errors).toEqual([]);
+    // the same datagram in a unicast frame is answered
+    eth.deliver(buildPacket({ src: PEER, dst: US, protocol: 99 }));
+    expect(errors.map((e) => e.kind)).toEqual(['protocol-unreachable']);
+  });
+
+  it('never sends reassembly time exceeded about fragments that came in a broadcast frame', () => {
+    const { eth, sched, errors } = rig({ reassemblyTimeout: 1000 });
+    // fragment zero in a broadcast frame
+    const a = fragmentsOf({ src: PEER, dst: US, payload: pattern(300), identification: 1 }, 128);
+    eth.deliver(a[0]!, {}, 0x0800, MAC_BROADCAST);
+    // fragment zero unicast, a later one in a multicast frame
+    const b = fragmentsOf({ src: PEER, dst: US, payload: pattern(300), identification: 2 }, 128);
+    eth.deliver(b[0]!);
+    eth.deliver(b[1]!, {}, 0x0800, GROUP_MAC);
+    // all unicast: the control
+    const c = fragmentsOf({ src: PEER, dst: US, payload: pattern(300), identification: 3 }, 128);
+    eth.deliver(c[0]!);
+    sched.runUntilIdle();
+    expect(errors.map((e) => [e.kind, readU16(e.original, 4)])).toEqual([['reassembly-time-exceeded', 3]]);
+  });
+
+  it('a datagram reassembled from a fragment that came in a broadcast frame is marked too', () => {
+    const { eth, got, ip, errors } = rig();
+    ip.register(99, { input: (_p, info) => got.push({ payload: new Uint8Array(0), info: { ...info } }) });
+    const f = fragmentsOf({ src: PEER, dst: US, payload: pattern(300), identification: 4 }, 128);
+    eth.deliver(f[0]!);
+    eth.deliver(f[1]!, {}, 0x0800, MAC_BROADCAST);
+    eth.deliver(f[2]!);
+    expect(got).toHaveLength(1);
+    expect(got[0]!.info.linkBroadcast).toBe(true);
+    // and an unknown protocol reassembled that way asks for no error
+    const g = fragmentsOf({ src: PEER, dst: US, payload: pattern(300), identification: 5, protocol: 98 }, 128);
+    eth.deliver(g[0]!, {}, 0x0800, MAC_BROADCAST);
+    eth.deliver(g[1]!);
+    eth.deliver(g[2]!);
+    expect(ip.stats.dropped['noProtocol']).toBe(1);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('IPv4 layer: our own address as a source', () => {
+  it('drops a datagram from the wire claiming our address, but delivers our looped-back ones', () => {
+    const { eth, ip, got, sched } = rig();
+    eth.deliver(buildPacket({ src: US, dst: US, payload: pattern(8) }));
+    eth.deliver(buildPacket({ src: US, dst: 0xffffffff, payload: pattern(8) }));
+    expect(got).toHaveLength(0);
+    expect(ip.stats.dropped['badSource']).toBe(2);
+    expect(ip.write(US, 17, 8, (buf) => buf.set(pattern(8)))).toBeNull();
+    sched.runUntilIdle();
+    expect(got).toHaveLength(1);
+    expect(got[0]!.info).toMatchObject({ src: US, dst: US });
+    expect(ip.stats.dropped['badSource']).toBe(2);
+  });
+
+  it('a host without an address yet (0.0.0.0) still takes datagrams from 0.0.0.0', () => {
+    const { eth, got } = rig({ address: { address: 0, prefix: 0 }, gateway: null });
+    eth.deliver(buildPacket({ src: 0, dst: 0xffffffff }));
+    expect(got).toHaveLength(1);
+  });
+});
+
+describe('IPv4 layer: one IpRxInfo per layer', () => {
+  it('hands every datagram up in the same info object, refilled (no allocation per datagram)', () => {
+    const { eth, ip } = rig();
+    const seen: { info: IpRxInfo; src: number; protocol: number; length: number }[] = [];
+    const record = (_p: Uint8Array, info: IpRxInfo) => seen.push({ info, src: info.src, protocol: info.protocol, length: info.packet.length });
+    ip.register(6, { input: record });
+    ip.register(99, { input: record });
+    eth.deliver(buildPacket({ src: PEER, dst: US, protocol: 6, payload: pattern(4) }));
+    eth.deliver(buildPacket({ src: GW, dst: US, protocol: 99, payload: pattern(12) }));
+    expect(seen.map((s) => [s.src, s.protocol, s.length])).toEqual([
+      [PEER, 6, 24],
+      [GW, 99, 32],
+    ]);
+    expect(seen[0]!.info).toBe(seen[1]!.info);
+    // after the callback, it no longer holds the datagram
+    expect(seen[1]!.info.packet.length).toBe(0);
+  });
+
+  it('a datagram handed in from inside a handler gets its own info: the outer one is intact', () => {
+    const { eth, ip } = rig();
+    const outer: unknown[] = [];
+    const inner: unknown[] = [];
+    ip.register(6, { input: (_p, info) => inner.push([info.src, info.protocol, info.ttl]) });
+    ip.register(99, {
+      input: (_p, info) => {
+        eth.deliver(buildPacket({ src: GW, dst: US, protocol: 6, ttl: 3 }));
+        outer.push([info.src, info.protocol, info.ttl, info.packet.length]);
+      },
+    });
+    eth.deliver(buildPacket({ src: PEER, dst: US, protocol: 99, ttl: 9, payload: pattern(4) }));
+    expect(inner).toEqual([[GW, 6, 3]]);
+    expect(outer).toEqual([[PEER, 99, 9, 24]]);
+  });
+});
+
+describe('IPv4 layer: identification (RFC 7739 §5)', () => {
+  const id = (w: { bytes: Uint8Array }) => readU16(w.bytes, 4);
+
+  it('counts up per destination, but ids toward different destinations are unrelated', () => {
+    const { ip, arp } = rig();
+    for (let i = 0; i < 3; i++) ip.write(PEER, 17, 0, () => {});
+    const toPeer = arp.writes.map(id);
+    expect(toPeer).toEqual([toPeer[0], (toPeer[0]! + 1) & 0xffff, (toPeer[0]! + 2) & 0xffff]);
+    // one datagram to each of 200 destinations: with one global counter every
+    // id would be the previous one plus one
+    arp.writes.length = 0;
+    for (let i = 0; i < 200; i++) ip.write(ipv4('192.0.2.0') + i, 17, 0, () => {});
+    const ids = arp.writes.map(id);
+    let successors = 0;
+    for (let i = 1; i < ids.length; i++) if (ids[i] === ((ids[i - 1]! + 1) & 0xffff)) successors++;
+    expect(successors).toBeLessThan(5);
+    expect(new Set(ids).size).toBeGreaterThan(190);
+    // and the counter toward PEER went on where it was
+    ip.write(PEER, 17, 0, () => {});
+    expect(id(arp.writes.at(-1)!)).toBe((toPeer[2]! + 1) & 0xffff);
+  });
+
+  it('is deterministic under a seed, and another seed gives other ids', () => {
+    const ids = (seed: number) => {
+      const { ip, arp } = rig({}, 1500, seed);
+      for (const dst of [PEER, FAR, GW, PEER]) ip.write(dst, 17, 0, () => {});
+      return arp.writes.map(id);
+    };
+    expect(ids(7)).toEqual(ids(7));
+    expect(ids(7)).not.toEqual(ids(8));
+  });
+
+  it('the fragments of one datagram share its id; the loopback path counts too', () => {
+    const { ip, arp, sched, got } = rig();
+    ip.write(PEER, 17, 3000, () => {});
+    expect(new Set(arp.writes.map(id)).size).toBe(1);
+    ip.write(US, 17, 4, () => {});
+    ip.write(US, 17, 4, () => {});
+    sched.runUntilIdle();
+    const a = readU16(got[0]!.info.packet, 4);
+    expect(readU16(got[1]!.info.packet, 4)).toBe((a + 1) & 0xffff);
+  });
+});
+
+describe('IPv4 layer: tunables from the config', () => {
+  it('loopbackQueue bounds the datagrams to ourselves waiting for the scheduler', () => {
+    const { ip, sched, got } = rig({ loopbackQueue: 2 });
+    expect(ip.write(US, 17, 1, () => {})).toBeNull();
+    expect(ip.write(US, 17, 1, () => {})).toBeNull();
+    expect(ip.write(US, 17, 1, () => {})).toBe('queue-full');
+    sched.runUntilIdle();
+    expect(got).toHaveLength(2);
+    expect(ip.write(US, 17, 1, () => {})).toBeNull();
+    const big = rig();
+    for (let i = 0; i < 64; i++) expect(big.ip.write(US, 17, 1, () => {})).toBeNull();
+    expect(big.ip.write(US, 17, 1, () => {})).toBe('queue-full');
+  });
+
+  it('pathMtuCacheSize bounds the destinations with a learned path MTU, the oldest forgotten first', () => {
+    const { ip } = rig({ pathMtuCacheSize: 2 });
+    const dsts = [ipv4('192.0.2.1'), ipv4('192.0.2.2'), ipv4('192.0.2.3')];
+    for (const d of dsts) ip.updatePathMtu(d, 1000);
+    expect(dsts.map((d) => ip.mtu(d))).toEqual([1500, 1000, 1000]);
+    expect(ip.inspect().pathMtu).toHaveLength(2);
+    expect(ip.config).toMatchObject({ pathMtuCacheSize: 2, loopbackQueue: 64 });
+  });
+});
+
+describe('IPv4: shared tables are frozen', () => {
+  it('a caller cannot change the defaults or the flag bits another stack uses', () => {
+    expect(() => {
+      (IPV4_DEFAULTS as { ttl: number }).ttl = 1;
+    }).toThrow(TypeError);
+    expect(() => {
+      (Ipv4Flags as { MF: number }).MF = 0;
+    }).toThrow(TypeError);
+    const { ip, arp } = rig();
+    expect(ip.config.ttl).toBe(64);
+    ip.write(PEER, 17, 3000, () => {});
+    expect(arp.writes.map((w) => header(w.bytes).moreFragments)).toEqual([true, true, false]);
+    expect(arp.writes.every((w) => header(w.bytes).ttl === 64)).toBe(true);
   });
 });

@@ -20,8 +20,9 @@ import {
   type Random,
   type Scheduler,
 } from '@stack/interfaces';
-import { EtherType, IPV4_BROADCAST, MAC_BROADCAST, broadcastOf, isIpv4Multicast, multicastMac, readU16, readU32 } from '@stack/wire';
+import { EtherType, IPV4_BROADCAST, MAC_BROADCAST, broadcastOf, isIpv4Multicast, isMacMulticast, multicastMac, readU16, readU32 } from '@stack/wire';
 import { resolveIpv4Config, type ResolvedIpv4Config } from './config.js';
+import { IdentGenerator } from './ident.js';
 import { PathMtuCache } from './pmtu.js';
 import { Reassembler, type ReassemblyDropReason, type ReassemblySnapshot } from './reassembly.js';
 import { RouteTable } from './routes.js';
@@ -77,9 +78,6 @@ export interface Ipv4Layer extends IpLayer {
 /** 224.0.0.1, the all-hosts group every host belongs to (RFC 1112 §4). */
 export const ALL_HOSTS_GROUP: Ipv4Address = 0xe0000001;
 
-/** Datagrams to our own address waiting for the scheduler, at most. */
-const LOOPBACK_QUEUE = 64;
-
 const DROP_REASONS = [
   'truncated',
   'malformed',
@@ -104,6 +102,15 @@ const REASSEMBLY_DROP: Record<ReassemblyDropReason, (typeof DROP_REASONS)[number
   limit: 'reassemblyLimit',
   malformed: 'malformed',
 };
+
+/** `IpRxInfo` with writable fields: the one a layer reuses for every datagram it hands up. */
+type MutableRxInfo = { -readonly [K in keyof IpRxInfo]: IpRxInfo[K] };
+
+const EMPTY = new Uint8Array(0);
+
+function newRxInfo(): MutableRxInfo {
+  return { src: 0, dst: 0, protocol: 0, ttl: 0, tos: 0, broadcast: false, linkBroadcast: false, packet: EMPTY, headerLength: 0, checksumVerified: false };
+}
 
 function isLoopbackNet(addr: Ipv4Address): boolean {
   return addr >>> 24 === 127;
@@ -133,7 +140,14 @@ class Ipv4LayerImpl implements Ipv4Layer {
   private readonly directedBroadcast: number;
   private errorSender: IcmpErrorSender | null = null;
   private closed = false;
-  private ident: number;
+  private readonly ident: IdentGenerator;
+  /**
+   * The info handed to protocol handlers, reused for every datagram (it is
+   * valid during the callback only, as `IpRxInfo` says). `rxBusy` is set
+   * while a handler runs: a datagram handed up from inside it gets a fresh one.
+   */
+  private readonly rxInfo: MutableRxInfo = newRxInfo();
+  private rxBusy = false;
 
   private timerCancel: Cancel | null = null;
   private timerAt: number | undefined = undefined;
@@ -165,10 +179,10 @@ class Ipv4LayerImpl implements Ipv4Layer {
     this.ourAddress = this.config.address.address;
     this.addresses = [{ ...this.config.address }];
     this.directedBroadcast = this.config.address.prefix <= 30 ? broadcastOf(this.config.address) : -1;
-    // RFC 6864 §4.2: the counter need not be secret, but a random start
-    // keeps two stacks from colliding on the same ids.
-    this.ident = deps.random.u32() & 0xffff;
-    this.pmtu = new PathMtuCache({ minPathMtu: this.config.minPathMtu, timeout: this.config.pathMtuTimeout });
+    // RFC 7739 §5: per-destination counters behind a keyed hash, so ids
+    // seen by one destination do not predict those sent to another.
+    this.ident = new IdentGenerator(deps.random);
+    this.pmtu = new PathMtuCache({ minPathMtu: this.config.minPathMtu, timeout: this.config.pathMtuTimeout, maxEntries: this.config.pathMtuCacheSize });
     this.reasm = new Reassembler({
       maxDatagrams: this.config.reassemblyMaxDatagrams,
       maxBytes: this.config.reassemblyMaxBytes,
@@ -193,11 +207,17 @@ class Ipv4LayerImpl implements Ipv4Layer {
       this.stats.dropped['closed']!++;
       return;
     }
-    this.receive(packet, info.meta.checksumVerified, info.meta.checksumPartial);
+    // RFC 1122 §3.2.2: what came in a link-layer broadcast or multicast
+    // frame (the group bit of the destination MAC) is never answered with
+    // an ICMP error, whatever its IP destination says.
+    this.receive(packet, info.meta.checksumVerified, info.meta.checksumPartial, isMacMulticast(info.dst), false);
   }
 
-  /** RFC 1122 §3.2.1: validate, filter by destination, reassemble, demux. */
-  private receive(bytes: Uint8Array, verified: boolean, partial: boolean): void {
+  /**
+   * RFC 1122 §3.2.1: validate, filter by destination, reassemble, demux.
+   * `looped`: our own datagram, from the loopback queue rather than the wire.
+   */
+  private receive(bytes: Uint8Array, verified: boolean, partial: boolean, linkBroadcast: boolean, looped: boolean): void {
     const stats = this.stats;
     stats.rx++;
     const err = validateIpv4Header(bytes, !verified);
@@ -212,17 +232,28 @@ class Ipv4LayerImpl implements Ipv4Layer {
       return;
     }
     // RFC 1122 §3.2.1.3: a source that is a broadcast, multicast or loopback
-    // address is bogus; drop silently.
+    // address is bogus; drop silently. So is our own address on a datagram
+    // from the wire (spoofed, or our own frame reflected back): only the
+    // loopback path carries datagrams we sent to ourselves.
     const src = readU32(bytes, F.SRC);
-    if (src === IPV4_BROADCAST || src === this.directedBroadcast || isIpv4Multicast(src) || isLoopbackNet(src)) {
+    if (
+      src === IPV4_BROADCAST ||
+      src === this.directedBroadcast ||
+      isIpv4Multicast(src) ||
+      isLoopbackNet(src) ||
+      (src === this.ourAddress && src !== 0 && !looped)
+    ) {
       stats.dropped['badSource']!++;
       return;
     }
-    let packet = bytes.subarray(0, readU16(bytes, F.TOTAL_LENGTH));
+    // Cut off link-layer padding; most datagrams have none, and a subarray
+    // is one of the costlier steps of this path.
+    const totalLength = readU16(bytes, F.TOTAL_LENGTH);
+    let packet = bytes.length === totalLength ? bytes : bytes.subarray(0, totalLength);
     let l4Verified = verified || partial;
     if ((readU16(packet, F.FLAGS_FRAGMENT) & (Ipv4Flags.MF | Ipv4Flags.OFFSET_MASK)) !== 0) {
       stats.fragmentsIn++;
-      const r = this.reasm.add(packet, this.scheduler.now(), verified);
+      const r = this.reasm.add(packet, this.scheduler.now(), verified, linkBroadcast);
       this.armTimer();
       if (r.status === 'held') return;
       if (r.status === 'dropped') {
@@ -232,8 +263,9 @@ class Ipv4LayerImpl implements Ipv4Layer {
       stats.reassembled++;
       packet = r.packet;
       l4Verified = r.checksumVerified;
+      linkBroadcast = r.linkBroadcast;
     }
-    this.deliver(packet, broadcast, l4Verified);
+    this.deliver(packet, broadcast, linkBroadcast, l4Verified);
   }
 
   private accepts(dst: Ipv4Address): boolean {
@@ -243,29 +275,37 @@ class Ipv4LayerImpl implements Ipv4Layer {
     return false;
   }
 
-  private deliver(packet: Uint8Array, broadcast: boolean, checksumVerified: boolean): void {
+  private deliver(packet: Uint8Array, broadcast: boolean, linkBroadcast: boolean, checksumVerified: boolean): void {
     const headerLength = (packet[F.VERSION_IHL]! & 0x0f) * 4;
     const protocol = packet[F.PROTOCOL]!;
     const handler = this.handlers[protocol];
     if (handler === undefined) {
       this.stats.dropped['noProtocol']!++;
-      // RFC 1122 §3.2.2.1: protocol unreachable, never about a broadcast.
-      if (!broadcast) this.errorSender?.sendError('protocol-unreachable', packet);
+      // RFC 1122 §3.2.2.1: protocol unreachable, never about a broadcast
+      // (IP destination or link-layer frame, §3.2.2).
+      if (!broadcast && !linkBroadcast) this.errorSender?.sendError('protocol-unreachable', packet);
       return;
     }
     this.stats.delivered++;
-    const info: IpRxInfo = {
-      src: readU32(packet, F.SRC),
-      dst: readU32(packet, F.DST),
-      protocol,
-      ttl: packet[F.TTL]!,
-      tos: packet[F.TOS]!,
-      broadcast,
-      packet,
-      headerLength,
-      checksumVerified,
-    };
-    handler.input(packet.subarray(headerLength), info);
+    const nested = this.rxBusy;
+    const info = nested ? newRxInfo() : this.rxInfo;
+    info.src = readU32(packet, F.SRC);
+    info.dst = readU32(packet, F.DST);
+    info.protocol = protocol;
+    info.ttl = packet[F.TTL]!;
+    info.tos = packet[F.TOS]!;
+    info.broadcast = broadcast;
+    info.linkBroadcast = linkBroadcast;
+    info.packet = packet;
+    info.headerLength = headerLength;
+    info.checksumVerified = checksumVerified;
+    this.rxBusy = true;
+    try {
+      handler.input(packet.subarray(headerLength), info);
+    } finally {
+      this.rxBusy = nested;
+      info.packet = EMPTY; // do not keep a (maybe reassembled, 64 KiB) datagram alive
+    }
   }
 
   // ------------------------------------------------------------ reassembly
@@ -286,8 +326,8 @@ class Ipv4LayerImpl implements Ipv4Layer {
     for (const dg of this.reasm.expire(this.scheduler.now())) {
       this.stats.dropped['reassemblyTimeout']!++;
       // RFC 792 / RFC 1122 §3.3.2: time exceeded (code 1) only when fragment
-      // zero arrived, and never about a broadcast.
-      const broadcast = dg.dst === IPV4_BROADCAST || dg.dst === this.directedBroadcast || isIpv4Multicast(dg.dst);
+      // zero arrived, and never about a broadcast (IP or link layer, §3.2.2).
+      const broadcast = dg.dst === IPV4_BROADCAST || dg.dst === this.directedBroadcast || isIpv4Multicast(dg.dst) || dg.linkBroadcast;
       if (dg.firstFragment !== null && !broadcast) this.errorSender?.sendError('reassembly-time-exceeded', dg.firstFragment);
     }
     if (!this.closed) this.armTimer();
@@ -349,8 +389,7 @@ class Ipv4LayerImpl implements Ipv4Layer {
     this.txProtocol = protocol;
     this.txTtl = ttl;
     this.txTos = tos;
-    this.txId = this.ident;
-    this.ident = (this.ident + 1) & 0xffff;
+    this.txId = this.ident.next(src, dst, protocol);
     this.txFill = fill;
     try {
       if (total <= mtu) {
@@ -416,10 +455,9 @@ class Ipv4LayerImpl implements Ipv4Layer {
    * 64 KiB MTU: `ping` to ourselves works.
    */
   private loopback(src: Ipv4Address, dst: Ipv4Address, protocol: number, length: number, fill: IpFill, ttl: number, tos: number, df: boolean): IpWriteError | null {
-    if (this.loopQueue.length >= LOOPBACK_QUEUE) return this.txFailed();
+    if (this.loopQueue.length >= this.config.loopbackQueue) return this.txFailed();
     const buf = new Uint8Array(IPV4_MIN_HEADER_LEN + length);
-    const id = this.ident;
-    this.ident = (this.ident + 1) & 0xffff;
+    const id = this.ident.next(src, dst, protocol);
     writeIpv4Header(buf, 0, IPV4_MIN_HEADER_LEN, tos, buf.length, id, df ? Ipv4Flags.DF : 0, ttl, protocol, src, dst);
     fill(buf.subarray(IPV4_MIN_HEADER_LEN), src, dst);
     this.loopQueue.push(buf);
@@ -432,7 +470,7 @@ class Ipv4LayerImpl implements Ipv4Layer {
     this.loopCancel = null;
     const queue = this.loopQueue;
     this.loopQueue = [];
-    for (const p of queue) if (!this.closed) this.receive(p, true, false);
+    for (const p of queue) if (!this.closed) this.receive(p, true, false, false, true);
   };
 
   // ------------------------------------------------------ routes and path MTU

@@ -28,6 +28,20 @@ const FRAGS = packets('linux-ping-3000-fragments.hex');
 const SRC = ipv4('10.77.41.1');
 const DST = ipv4('10.77.41.2');
 
+/**
+ * Emits `repr`'s header at an odd offset into a larger buffer filled with a
+ * marker, checks that no byte around it changed, and returns the header.
+ */
+function emitAtOffset(repr: Ipv4Repr): string {
+  const before = 13;
+  const after = 11;
+  const buf = new Uint8Array(before + repr.headerLength + after).fill(0xa5);
+  expect(emitIpv4Header(repr, buf, before)).toBe(repr.headerLength);
+  expect(buf.subarray(0, before).every((b) => b === 0xa5)).toBe(true);
+  expect(buf.subarray(before + repr.headerLength).every((b) => b === 0xa5)).toBe(true);
+  return toHex(buf.subarray(before, before + repr.headerLength));
+}
+
 function parsed(bytes: Uint8Array): Ipv4Repr {
   const r = parseIpv4Header(bytes);
   if (!r.ok) throw new Error(r.error.message);
@@ -69,6 +83,13 @@ describe('Linux fixtures', () => {
     const bad = RR.slice();
     bad[22] = 40;
     expect(parseIpv4Header(bad, { checksum: 'ignore' })).toMatchObject({ ok: false, error: { kind: 'malformed', offset: 22 } });
+  });
+
+  it('re-encodes every Linux header at an offset into a larger buffer, touching nothing around it', () => {
+    for (const pkt of [PING, RR, ...FRAGS]) {
+      const h = parsed(pkt);
+      expect(emitAtOffset(h)).toBe(toHex(pkt.subarray(0, h.headerLength)));
+    }
   });
 
   it('decodes the fragments of `ping -s 3000`', () => {

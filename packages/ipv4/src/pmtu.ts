@@ -6,7 +6,7 @@ export interface PathMtuOptions {
   readonly minPathMtu: number;
   /** How long a learned value is kept, ms (`Ipv4Config.pathMtuTimeout`). */
   readonly timeout: number;
-  /** Destinations remembered at most; the oldest is forgotten first (default 1024). */
+  /** Destinations remembered at most; the oldest is forgotten first (default 1024, `Ipv4Config.pathMtuCacheSize`). */
   readonly maxEntries?: number;
 }
 

@@ -297,4 +297,95 @@ describe('Reassembler', () => {
       ),
     );
   });
+
+  it('datagrams sharing source and id but not destination or protocol stay apart, whatever completes or fails first', () => {
+    const C = 0x0a4d0003;
+    const r = new Reassembler(LIMITS);
+    const specs = [
+      { dst: B, protocol: 17 },
+      { dst: B, protocol: 6 },
+      { dst: C, protocol: 17 },
+      { dst: C, protocol: 6 },
+    ];
+    const frags = specs.map((sp, i) => fragmentsOf({ src: A, identification: 9, payload: pattern(100, i), ...sp }, 48));
+    for (const f of frags) r.add(f[0]!, 0, false);
+    expect(r.datagrams).toBe(4);
+    // the second (inside the bucket's chain) is dropped by an overlap
+    expect(r.add(buildPacket({ src: A, dst: B, protocol: 6, identification: 9, payload: pattern(48), fragmentOffset: 8, moreFragments: true }), 0, false).status).toBe('dropped');
+    expect(r.datagrams).toBe(3);
+    // the last one added (the chain's head) completes
+    r.add(frags[3]![1]!, 0, false);
+    expect(bytesEqual(complete(r.add(frags[3]![2]!, 0, false)).subarray(20), pattern(100, 3))).toBe(true);
+    // the others still complete with their own bytes
+    for (const i of [0, 2]) {
+      r.add(frags[i]![1]!, 0, false);
+      const out = complete(r.add(frags[i]![2]!, 0, false));
+      expect(bytesEqual(out.subarray(20), pattern(100, i))).toBe(true);
+      expect([out[9], out[16 + 3]]).toEqual([specs[i]!.protocol, specs[i]!.dst & 0xff]);
+    }
+    expect([r.datagrams, r.bytes]).toEqual([0, 0]);
+    // the dropped one starts over cleanly
+    r.add(frags[1]![0]!, 0, false);
+    r.add(frags[1]![1]!, 0, false);
+    expect(bytesEqual(complete(r.add(frags[1]![2]!, 0, false)).subarray(20), pattern(100, 1))).toBe(true);
+  });
+
+  it('a soup of datagrams colliding on (source, id) never mixes their bytes (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ which: fc.nat({ max: 5 }), part: fc.nat({ max: 2 }), t: fc.nat({ max: 20 }) }), { maxLength: 80 }),
+        (soup) => {
+          const r = new Reassembler({ maxDatagrams: 4, maxBytes: 1 << 16, timeout: 100, maxDatagramSize: 65_535 });
+          const dgs = Array.from({ length: 6 }, (_, k) => fragmentsOf({ src: A, dst: B + (k % 3), protocol: 6 + (k >> 1), identification: 5, payload: pattern(100, k) }, 48));
+          let now = 0;
+          for (const s of soup) {
+            now += s.t;
+            r.expire(now);
+            const res = r.add(dgs[s.which]![s.part]!, now, false);
+            if (res.status === 'complete') {
+              const k = dgs.findIndex((f) => readU16(f[0]!, 18) === readU16(res.packet, 18) && f[0]![9] === res.packet[9]);
+              expect(bytesEqual(res.packet.subarray(20), pattern(100, k))).toBe(true);
+            }
+          }
+          r.expire(now + 100);
+          expect([r.datagrams, r.bytes]).toEqual([0, 0]);
+        },
+      ),
+    );
+  });
+
+  it('reports linkBroadcast when any fragment came in a link-layer broadcast frame', () => {
+    const f = fragmentsOf({ src: A, dst: B, payload: pattern(100) }, 48);
+    const r = new Reassembler({ ...LIMITS, timeout: 10 });
+    r.add(f[0]!, 0, false);
+    r.add(f[1]!, 0, false, true);
+    const res = r.add(f[2]!, 0, false);
+    expect(res.status === 'complete' && res.linkBroadcast).toBe(true);
+    const plain = new Reassembler(LIMITS);
+    for (const x of f.slice(0, 2)) plain.add(x, 0, false);
+    const res2 = plain.add(f[2]!, 0, false);
+    expect(res2.status === 'complete' && res2.linkBroadcast).toBe(false);
+    r.add(f[0]!, 0, false, true);
+    plain.add(f[0]!, 0, false);
+    expect(r.expire(10).map((e) => e.linkBroadcast)).toEqual([true]);
+    expect(plain.expire(30_000).map((e) => e.linkBroadcast)).toEqual([false]);
+  });
+
+  it('the shared results cannot be changed by a caller: another reassembler is told the truth', () => {
+    const f = fragmentsOf({ src: A, dst: B, payload: pattern(100) }, 48);
+    const held = new Reassembler(LIMITS).add(f[0]!, 0, false);
+    expect(held.status).toBe('held');
+    expect(() => {
+      (held as { status: string }).status = 'complete';
+    }).toThrow(TypeError);
+    const dup = new Reassembler(LIMITS);
+    dup.add(f[0]!, 0, false);
+    const d = dup.add(f[0]!, 0, false);
+    expect(() => {
+      (d as { reason: string }).reason = 'overlap';
+    }).toThrow(TypeError);
+    const other = new Reassembler(LIMITS);
+    expect(other.add(f[0]!, 0, false)).toEqual({ status: 'held' });
+    expect(other.add(f[0]!, 0, false)).toEqual({ status: 'dropped', reason: 'duplicate' });
+  });
 });

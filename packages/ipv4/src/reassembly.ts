@@ -35,6 +35,8 @@ export type ReassemblyResult =
       readonly packet: Uint8Array;
       /** Every fragment arrived with `checksumVerified` set. */
       readonly checksumVerified: boolean;
+      /** Some fragment arrived in a link-layer broadcast or multicast frame (no ICMP errors about it, RFC 1122 §3.2.2). */
+      readonly linkBroadcast: boolean;
     };
 
 /** A datagram discarded because its timer ran out (RFC 791 §3.2, RFC 1122 §3.3.2). */
@@ -48,6 +50,8 @@ export interface ExpiredDatagram {
    * quote in an ICMP time exceeded (RFC 792: only then is one sent); else null.
    */
   readonly firstFragment: Uint8Array | null;
+  /** Some fragment arrived in a link-layer broadcast or multicast frame: send no ICMP error about it (RFC 1122 §3.2.2). */
+  readonly linkBroadcast: boolean;
 }
 
 /** One datagram being reassembled, as `inspect()` shows it. */
@@ -73,7 +77,10 @@ interface Fragment {
 }
 
 interface Pending {
-  readonly key: string;
+  /** `indexKey` of (src, identification): the bucket this datagram sits in. */
+  readonly key: number;
+  /** The next datagram in the same bucket (same source and identification, another destination or protocol). */
+  next: Pending | null;
   readonly src: Ipv4Address;
   readonly dst: Ipv4Address;
   readonly protocol: number;
@@ -90,20 +97,35 @@ interface Pending {
   /** Bytes this datagram holds: `received` plus the header. */
   bytes: number;
   verified: boolean;
+  linkBroadcast: boolean;
 }
 
-const HELD: ReassemblyResult = { status: 'held' };
-const DROP_DUPLICATE: ReassemblyResult = { status: 'dropped', reason: 'duplicate' };
-const DROP_OVERLAP: ReassemblyResult = { status: 'dropped', reason: 'overlap' };
-const DROP_LIMIT: ReassemblyResult = { status: 'dropped', reason: 'limit' };
-const DROP_MALFORMED: ReassemblyResult = { status: 'dropped', reason: 'malformed' };
+// The results with nothing in them but a status are shared by every
+// Reassembler (no allocation per fragment), so they are frozen: a caller
+// cannot change what another stack is told.
+const HELD: ReassemblyResult = Object.freeze({ status: 'held' });
+const DROP_DUPLICATE: ReassemblyResult = Object.freeze({ status: 'dropped', reason: 'duplicate' });
+const DROP_OVERLAP: ReassemblyResult = Object.freeze({ status: 'dropped', reason: 'overlap' });
+const DROP_LIMIT: ReassemblyResult = Object.freeze({ status: 'dropped', reason: 'limit' });
+const DROP_MALFORMED: ReassemblyResult = Object.freeze({ status: 'dropped', reason: 'malformed' });
+
+/**
+ * The numeric key of a datagram's bucket: source (32 bits) and identification
+ * (16 bits) fit a double exactly, so no string is built per fragment. The
+ * destination and protocol are compared inside the bucket, which nearly
+ * always holds one datagram.
+ */
+function indexKey(src: Ipv4Address, identification: number): number {
+  return src * 0x1_0000 + identification;
+}
 
 /**
  * IPv4 fragment reassembly (RFC 791 §3.2, RFC 815, RFC 1122 §3.3.2), sans I/O:
  * time comes in as `now`, and the layer asks `nextDeadline()` when to call
  * `expire()`.
  *
- * Datagrams are keyed by (source, destination, protocol, identification).
+ * Datagrams are keyed by (source, destination, protocol, identification):
+ * a numeric index on (source, identification), then a short chain.
  * Each keeps its fragments as copies, sorted by offset; the holes are the
  * gaps between them. The rules, chosen for robustness against hostile
  * fragments:
@@ -125,7 +147,10 @@ const DROP_MALFORMED: ReassemblyResult = { status: 'dropped', reason: 'malformed
  *    datagram is only handed up whole.
  */
 export class Reassembler {
-  private readonly pending = new Map<string, Pending>();
+  /** Datagrams by `indexKey`, each bucket a chain through `Pending.next`. */
+  private readonly index = new Map<number, Pending>();
+  /** Every datagram held, in arrival (and so deadline) order. */
+  private readonly pending = new Set<Pending>();
   private heldBytes = 0;
 
   constructor(private readonly limits: ReassemblyLimits) {}
@@ -144,8 +169,9 @@ export class Reassembler {
    * Takes one fragment: `packet` is a whole validated IPv4 datagram (header
    * included, exactly Total Length long) with MF set or a non-zero offset.
    * The bytes are copied; `packet` may be reused after the call.
+   * `linkBroadcast`: it came in a link-layer broadcast or multicast frame.
    */
-  add(packet: Uint8Array, now: number, checksumVerified: boolean): ReassemblyResult {
+  add(packet: Uint8Array, now: number, checksumVerified: boolean, linkBroadcast = false): ReassemblyResult {
     const headerLength = (packet[F.VERSION_IHL]! & 0x0f) * 4;
     const flags = readU16(packet, F.FLAGS_FRAGMENT);
     const more = (flags & Ipv4Flags.MF) !== 0;
@@ -159,8 +185,9 @@ export class Reassembler {
     const dst = readU32(packet, F.DST);
     const protocol = packet[F.PROTOCOL]!;
     const identification = readU16(packet, F.IDENTIFICATION);
-    const key = `${src}:${dst}:${protocol}:${identification}`;
-    let dg = this.pending.get(key);
+    const key = indexKey(src, identification);
+    let dg = this.index.get(key);
+    while (dg !== undefined && (dg.dst !== dst || dg.protocol !== protocol)) dg = dg.next ?? undefined;
 
     const minHeader = offset === 0 ? headerLength : 20;
     if (minHeader + end > this.limits.maxDatagramSize) {
@@ -210,6 +237,7 @@ export class Reassembler {
     if (!dg) {
       dg = {
         key,
+        next: this.index.get(key) ?? null,
         src,
         dst,
         protocol,
@@ -221,8 +249,10 @@ export class Reassembler {
         header: null,
         bytes: 0,
         verified: true,
+        linkBroadcast: false,
       };
-      this.pending.set(key, dg);
+      this.index.set(key, dg);
+      this.pending.add(dg);
     }
 
     const data = new Uint8Array(length);
@@ -232,6 +262,7 @@ export class Reassembler {
     if (offset === 0) dg.header = packet.slice(0, headerLength);
     if (!more) dg.total = end;
     if (!checksumVerified) dg.verified = false;
+    if (linkBroadcast) dg.linkBroadcast = true;
     dg.bytes += cost;
     this.heldBytes += cost;
 
@@ -239,19 +270,19 @@ export class Reassembler {
     const out = this.assemble(dg);
     this.discard(dg);
     if (out === null) return DROP_LIMIT;
-    return { status: 'complete', packet: out, checksumVerified: dg.verified };
+    return { status: 'complete', packet: out, checksumVerified: dg.verified, linkBroadcast: dg.linkBroadcast };
   }
 
   /** The time of the earliest deadline, or undefined when nothing is held. */
   nextDeadline(): number | undefined {
-    for (const dg of this.pending.values()) return dg.deadline;
+    for (const dg of this.pending) return dg.deadline;
     return undefined;
   }
 
   /** Discards every datagram whose deadline is at or before `now` and returns them. */
   expire(now: number): ExpiredDatagram[] {
     const out: ExpiredDatagram[] = [];
-    for (const dg of this.pending.values()) {
+    for (const dg of this.pending) {
       if (dg.deadline > now) break; // insertion order is deadline order
       this.discard(dg);
       let firstFragment: Uint8Array | null = null;
@@ -261,7 +292,7 @@ export class Reassembler {
         firstFragment.set(dg.header);
         firstFragment.set(first.data, dg.header.length);
       }
-      out.push({ src: dg.src, dst: dg.dst, protocol: dg.protocol, identification: dg.identification, firstFragment });
+      out.push({ src: dg.src, dst: dg.dst, protocol: dg.protocol, identification: dg.identification, firstFragment, linkBroadcast: dg.linkBroadcast });
     }
     return out;
   }
@@ -269,7 +300,7 @@ export class Reassembler {
   /** The datagrams held, with their holes, for `inspect()` and tests. */
   snapshot(): ReassemblySnapshot[] {
     const out: ReassemblySnapshot[] = [];
-    for (const dg of this.pending.values()) {
+    for (const dg of this.pending) {
       const holes: [number, number][] = [];
       let at = 0;
       for (const f of dg.frags) {
@@ -294,12 +325,25 @@ export class Reassembler {
 
   /** Drops everything held. */
   clear(): void {
+    this.index.clear();
     this.pending.clear();
     this.heldBytes = 0;
   }
 
   private discard(dg: Pending): void {
-    if (this.pending.delete(dg.key)) this.heldBytes -= dg.bytes;
+    if (!this.pending.delete(dg)) return;
+    this.heldBytes -= dg.bytes;
+    // Unlink from its bucket's chain.
+    const head = this.index.get(dg.key);
+    if (head === dg) {
+      if (dg.next === null) this.index.delete(dg.key);
+      else this.index.set(dg.key, dg.next);
+    } else {
+      let p = head;
+      while (p !== undefined && p.next !== dg) p = p.next ?? undefined;
+      if (p !== undefined) p.next = dg.next;
+    }
+    dg.next = null;
   }
 
   /** Builds the whole datagram; null if it would exceed the size limit (options in the first header). */

@@ -238,6 +238,15 @@ describe('port unreachable (RFC 1122 §4.1.3.1)', () => {
     expect(b.udp.stats.dropped['noPort']).toBe(1);
   });
 
+  it('is not sent about a unicast datagram that came in a link-layer broadcast frame (RFC 1122 §3.2.2)', () => {
+    const { ip, udp, icmpSent } = setup();
+    ip.deliver(udpDatagram(1, 9, text('x')), { broadcast: false, linkBroadcast: true });
+    expect(icmpSent).toHaveLength(0);
+    expect(udp.stats.dropped['noPort']).toBe(1);
+    ip.deliver(udpDatagram(1, 9, text('x')), { broadcast: false, linkBroadcast: false });
+    expect(icmpSent).toHaveLength(1);
+  });
+
   it('works without an ICMP layer', () => {
     const ip = new FakeIp();
     const udp = createUdp(ip, { scheduler: new SimScheduler(), random: new SeededRandom(1) });
@@ -263,6 +272,57 @@ describe('ICMP errors about our datagrams', () => {
     ip.deliverError({ ...err, quoted: fromHex('0001 0035 0009 0000') });
     ip.deliverError({ ...err, quoted: fromHex('00') });
     expect(errors).toHaveLength(1);
+  });
+
+  it('Source Quench never reaches onError: it is counted and ignored (RFC 6633 §3)', () => {
+    const { ip, udp } = setup();
+    const errors: IpErrorInfo[] = [];
+    const sock = udp.bind(0, () => {}, { onError: (e) => errors.push(e) });
+    sock.send(ipv4('192.0.2.1'), 53, text('q'));
+    const quoted = ip.written[0]!.bytes.subarray(0, 8);
+    ip.deliverError({ kind: 'source-quench', code: 0, reporter: ipv4('192.0.2.1'), mtu: 0, src: LOCAL, dst: ipv4('192.0.2.1'), protocol: 17, quoted });
+    expect(errors).toEqual([]);
+    expect(udp.stats.dropped['sourceQuench']).toBe(1);
+  });
+});
+
+describe('one UdpDatagram per layer', () => {
+  it('hands every datagram over in the same object, refilled (no allocation per datagram)', () => {
+    const { ip, udp } = setup();
+    const seen: { d: UdpDatagram; srcPort: number; text: string }[] = [];
+    const record = (d: UdpDatagram) => seen.push({ d, srcPort: d.srcPort, text: new TextDecoder().decode(d.data) });
+    udp.bind(7, record);
+    udp.bind(8, record);
+    ip.deliver(udpDatagram(1000, 7, text('one')));
+    ip.deliver(udpDatagram(2000, 8, text('two')));
+    expect(seen.map((s) => [s.srcPort, s.text])).toEqual([[1000, 'one'], [2000, 'two']]);
+    expect(seen[0]!.d).toBe(seen[1]!.d);
+    expect(seen[1]!.d.data.length).toBe(0); // the bytes are not kept past the call
+  });
+
+  it('a datagram delivered from inside a handler gets its own object: the outer one is intact', () => {
+    const { ip, udp } = setup();
+    const outer: unknown[] = [];
+    const inner: unknown[] = [];
+    udp.bind(8, (d) => inner.push([d.srcPort, d.dstPort, new TextDecoder().decode(d.data)]));
+    udp.bind(7, (d) => {
+      ip.deliver(udpDatagram(2000, 8, text('inner')));
+      outer.push([d.srcPort, d.dstPort, new TextDecoder().decode(d.data), d.ttl]);
+    });
+    ip.deliver(udpDatagram(1000, 7, text('outer')));
+    expect(inner).toEqual([[2000, 8, 'inner']]);
+    expect(outer).toEqual([[1000, 7, 'outer', 57]]);
+  });
+
+  it('sockets bound to our address and to any send from the right source, interleaved', () => {
+    const { ip, udp } = setup();
+    const any = udp.bind(1, () => {});
+    const bound = udp.bind(2, () => {}, { address: LOCAL });
+    any.send(PEER, 9, text('a'));
+    bound.send(PEER, 9, text('b'));
+    any.send(PEER, 9, text('c'));
+    expect(ip.written.map((w) => w.options?.src)).toEqual([undefined, LOCAL, undefined]);
+    expect(ip.written.map((w) => w.options !== undefined && 'src' in w.options)).toEqual([false, true, false]);
   });
 });
 

@@ -1,6 +1,6 @@
 import {
   StackError,
-  type Counters, type Fill, type IcmpErrorSender, type IpErrorInfo, type IpLayer, type IpRxInfo, type Random, type Scheduler,
+  type Counters, type Fill, type IcmpErrorSender, type IpErrorInfo, type IpLayer, type IpRxInfo, type IpWriteOptions, type Random, type Scheduler,
   type UdpBindOptions, type UdpConfig, type UdpDatagram, type UdpHandler, type UdpLayer, type UdpSendError, type UdpSocket,
 } from '@stack/interfaces';
 import { readU16, writeU16 } from '@stack/wire';
@@ -29,7 +29,16 @@ export interface UdpStats {
 }
 
 function newDropped(): Counters {
-  return { truncated: 0, malformed: 0, checksum: 0, noPort: 0 };
+  return { truncated: 0, malformed: 0, checksum: 0, noPort: 0, sourceQuench: 0 };
+}
+
+/** `UdpDatagram` with writable fields: the one a layer reuses for every datagram it hands to a socket. */
+type MutableDatagram = { -readonly [K in keyof UdpDatagram]: UdpDatagram[K] };
+
+const EMPTY = new Uint8Array(0);
+
+function newDatagram(): MutableDatagram {
+  return { data: EMPTY, src: 0, srcPort: 0, dst: 0, dstPort: 0, ttl: 0 };
 }
 
 function validPort(port: unknown): port is number {
@@ -42,6 +51,8 @@ function validAddress(addr: unknown): addr is number {
 
 class Socket implements UdpSocket {
   closed = false;
+  /** What every send passes to `ip.write`, built once at bind: our bound unicast address as source, or none (IP picks). */
+  readonly writeOptions: IpWriteOptions | undefined;
 
   constructor(
     private readonly layer: Udp,
@@ -53,7 +64,9 @@ class Socket implements UdpSocket {
     readonly broadcast: boolean,
     readonly handler: UdpHandler,
     readonly onError: ((err: IpErrorInfo) => void) | undefined,
-  ) {}
+  ) {
+    this.writeOptions = source === undefined ? undefined : Object.freeze({ src: source });
+  }
 
   send(dst: number, dstPort: number, data: Uint8Array): UdpSendError | null {
     return this.layer.transmit(this, dst, dstPort, data.length, data, undefined);
@@ -81,7 +94,15 @@ class Udp implements UdpLayer {
   private txData: Uint8Array | undefined = undefined;
   private txUserFill: Fill | undefined = undefined;
   private readonly txFill = (buf: Uint8Array, src: number, dst: number): void => this.writeDatagram(buf, src, dst);
-  private readonly txOptions: { src?: number } = {};
+
+  /**
+   * The datagram handed to socket handlers, reused for every one (the
+   * handler's argument is valid during the call only, as `UdpDatagram`
+   * says). `rxBusy` is set while a handler runs: a datagram delivered from
+   * inside it gets a fresh object.
+   */
+  private readonly rxDatagram: MutableDatagram = newDatagram();
+  private rxBusy = false;
 
   constructor(
     private readonly ip: IpLayer,
@@ -142,24 +163,41 @@ class Udp implements UdpLayer {
     const socket = this.table.lookup(dstPort, info.dst, info.broadcast);
     if (socket === undefined) {
       this.drop('noPort');
-      // RFC 1122 §4.1.3.1: port unreachable, but never about a broadcast or multicast (§3.2.2).
-      if (!info.broadcast && this.config.portUnreachable) this.deps.icmp?.sendError('port-unreachable', info.packet);
+      // RFC 1122 §4.1.3.1: port unreachable, but never about a datagram sent
+      // to a broadcast or multicast address, nor one that came in a
+      // link-layer broadcast or multicast frame (§3.2.2).
+      if (!info.broadcast && !info.linkBroadcast && this.config.portUnreachable) this.deps.icmp?.sendError('port-unreachable', info.packet);
       return;
     }
-    const datagram: UdpDatagram = {
-      data: payload.subarray(UDP_HEADER_LEN, readU16(payload, UDP_LENGTH)),
-      src: info.src,
-      srcPort: readU16(payload, UDP_SRC_PORT),
-      dst: info.dst,
-      dstPort,
-      ttl: info.ttl,
-    };
-    socket.handler(datagram);
+    const nested = this.rxBusy;
+    const datagram = nested ? newDatagram() : this.rxDatagram;
+    datagram.data = payload.subarray(UDP_HEADER_LEN, readU16(payload, UDP_LENGTH));
+    datagram.src = info.src;
+    datagram.srcPort = readU16(payload, UDP_SRC_PORT);
+    datagram.dst = info.dst;
+    datagram.dstPort = dstPort;
+    datagram.ttl = info.ttl;
+    this.rxBusy = true;
+    try {
+      socket.handler(datagram);
+    } finally {
+      this.rxBusy = nested;
+      datagram.data = EMPTY; // the bytes are the lower layer's: do not keep them alive
+    }
   }
 
-  /** An ICMP error quoting one of our datagrams goes to the socket bound to its source port. */
+  /**
+   * An ICMP error quoting one of our datagrams goes to the socket bound to
+   * its source port. Source Quench never does (RFC 6633 §3: deprecated,
+   * silently discarded); it is only counted.
+   */
   error(err: IpErrorInfo): void {
-    if (this.closed || err.quoted.length < UDP_DST_PORT + 2) return;
+    if (this.closed) return;
+    if (err.kind === 'source-quench') {
+      this.drop('sourceQuench');
+      return;
+    }
+    if (err.quoted.length < UDP_DST_PORT + 2) return;
     const socket = this.table.lookup(readU16(err.quoted, UDP_SRC_PORT), err.src, false);
     socket?.onError?.(err);
   }
@@ -178,10 +216,7 @@ class Udp implements UdpLayer {
     this.txDstPort = dstPort;
     this.txData = data;
     this.txUserFill = fill;
-    const options = this.txOptions;
-    if (socket.source === undefined) delete options.src;
-    else options.src = socket.source;
-    const error = this.ip.write(dst, PROTOCOL_UDP, UDP_HEADER_LEN + length, this.txFill, options);
+    const error = this.ip.write(dst, PROTOCOL_UDP, UDP_HEADER_LEN + length, this.txFill, socket.writeOptions);
     this.txData = undefined;
     this.txUserFill = undefined;
     if (error === null) this.stats.tx++;

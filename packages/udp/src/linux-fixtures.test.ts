@@ -31,6 +31,15 @@ describe('Linux UDP fixture', () => {
     expect(toHex(out)).toBe(toHex(udp));
   });
 
+  it('re-encodes at an offset into a larger buffer, touching nothing around it', () => {
+    const before = 13;
+    const buf = new Uint8Array(before + 14 + 11).fill(0xa5);
+    expect(emitUdp({ srcPort: 40000, dstPort: 5555, length: 14 }, buf, before, { src, dst, payload: hello })).toBe(14);
+    expect(toHex(buf.subarray(before, before + 14))).toBe(toHex(udp));
+    expect(buf.subarray(0, before).every((b) => b === 0xa5)).toBe(true);
+    expect(buf.subarray(before + 14).every((b) => b === 0xa5)).toBe(true);
+  });
+
   it('is delivered to the socket on 5555', () => {
     const ip = new FakeIp(dst);
     const layer = createUdp(ip, { scheduler: new SimScheduler(), random: new SeededRandom(1) });

@@ -14,7 +14,7 @@ function engine(config: Partial<ArpOptions> = {}): ArpEngine {
   return new ArpEngine(resolveArpConfig({ address: ME, ...config }), MAC, new SeededRandom(5));
 }
 
-const kinds = (a: ArpAction[]) => a.map((x) => (x.kind === 'arp' ? `${x.reason}` : x.kind === 'packet' ? `packet:${x.bytes[0]}` : `probe:${x.free}`));
+const kinds = (a: readonly ArpAction[]) => a.map((x) => (x.kind === 'arp' ? `${x.reason}` : x.kind === 'packet' ? `packet:${x.bytes[0]}` : `probe:${x.free}`));
 
 describe('ArpEngine (sans-IO, explicit time)', () => {
   it('says when it next needs to run, and does nothing before', () => {
@@ -85,5 +85,55 @@ describe('TokenBucket', () => {
     expect(b.take(250)).toBe(true);
     expect(b.take(10_000)).toBe(true);
     expect([0, 0, 0, 0].map(() => b.take(10_000))).toEqual([true, true, true, false]); // never more than the burst
+  });
+});
+
+describe('ArpEngine actions are reused, not allocated per packet', () => {
+  const request = { operation: 1, senderMac: PEER, senderIp: PEER_IP, targetMac: 0, targetIp: ME };
+
+  it('takeActions() swaps between two arrays, and the action objects are pooled', () => {
+    const e = engine();
+    e.input(request, 0);
+    const first = e.takeActions();
+    expect(first).toHaveLength(1);
+    const reply = first[0]!;
+    expect(reply).toEqual({
+      kind: 'arp', dst: PEER, reason: 'reply', packet: { operation: 2, senderMac: MAC, senderIp: ME, targetMac: PEER, targetIp: PEER_IP },
+    });
+    const empty = e.takeActions();
+    expect(empty).toHaveLength(0);
+    expect(empty).not.toBe(first);
+    e.input({ ...request, senderMac: 0x02000000000c, senderIp: ipv4('192.0.2.3') }, 1);
+    const third = e.takeActions();
+    expect(third).toBe(first); // the same array, emptied and refilled
+    expect(third[0]).toBe(reply); // the same action object, refilled
+    expect(third[0]).toMatchObject({ dst: 0x02000000000c, packet: { targetMac: 0x02000000000c, targetIp: ipv4('192.0.2.3') } });
+    expect(e.takeActions()).toBe(empty);
+  });
+
+  it('what takeActions() returned stays valid until the next takeActions(), even as new actions are made', () => {
+    const e = engine();
+    e.input(request, 0);
+    const taken = e.takeActions();
+    e.input({ ...request, senderMac: 0x02000000000c, senderIp: ipv4('192.0.2.3') }, 1);
+    e.enqueue(ipv4('192.0.2.4'), 0x0800, Uint8Array.of(1), 1);
+    expect(taken).toHaveLength(1);
+    expect(taken[0]).toMatchObject({ dst: PEER, packet: { targetIp: PEER_IP } });
+    expect(kinds(e.takeActions())).toEqual(['reply', 'request']);
+  });
+
+  it('lets go of sent packets: a flushed packet is not held once its batch is recycled', () => {
+    const e = engine();
+    const bytes = Uint8Array.of(7, 7);
+    e.enqueue(PEER_IP, 0x0800, bytes, 0);
+    e.takeActions();
+    e.input({ ...request, operation: 2 }, 1);
+    const flushed = e.takeActions();
+    const slot = flushed[0]!;
+    expect(slot).toMatchObject({ kind: 'packet', dst: PEER, bytes });
+    e.takeActions();
+    e.takeActions(); // the batch that held the packet is recycled now
+    expect(flushed).toHaveLength(0);
+    expect(slot.kind === 'packet' && slot.bytes).not.toBe(bytes);
   });
 });

@@ -8,7 +8,11 @@ import { TokenBucket } from './token-bucket.js';
 /** Why the engine asks for an ARP packet to be sent (each has its own counter). */
 export type ArpSendReason = 'request' | 'reply' | 'probe' | 'announce';
 
-/** What the engine asks its layer to do. The layer drains them after each call. */
+/**
+ * What the engine asks its layer to do. The layer drains them after each
+ * call. The engine reuses these objects (and the array `takeActions()`
+ * returns): they are valid until the next `takeActions()`.
+ */
 export type ArpAction =
   /** Send an ARP packet to `dst` (broadcast or unicast). */
   | { readonly kind: 'arp'; readonly dst: MacAddress; readonly packet: ArpRepr; readonly reason: ArpSendReason }
@@ -55,6 +59,81 @@ interface Probe {
   nextAt: number;
 }
 
+/** A reusable 'arp' action with its own packet repr: mutable here, read-only to the layer. */
+interface ArpSend {
+  readonly kind: 'arp';
+  dst: MacAddress;
+  reason: ArpSendReason;
+  readonly packet: { operation: number; senderMac: MacAddress; senderIp: Ipv4Address; targetMac: MacAddress; targetIp: Ipv4Address };
+}
+
+/** A reusable 'packet' action. */
+interface PacketSend {
+  readonly kind: 'packet';
+  dst: MacAddress;
+  etherType: number;
+  bytes: Uint8Array;
+}
+
+const NO_BYTES = new Uint8Array(0);
+/** A placeholder too large for a V8 small integer (see ActionBuffer). */
+const BIG = 0xffff_ffff_ffff;
+
+/**
+ * One side of the engine's double buffer of actions: the list handed out,
+ * and pools of action objects that grow to the largest batch ever made and
+ * are reused, so a packet in or out allocates no action.
+ */
+class ActionBuffer {
+  readonly list: ArpAction[] = [];
+  private readonly arps: ArpSend[] = [];
+  private readonly packets: PacketSend[] = [];
+  private arpsUsed = 0;
+  private packetsUsed = 0;
+
+  arp(dst: MacAddress, reason: ArpSendReason, operation: number, senderMac: MacAddress, senderIp: Ipv4Address, targetMac: MacAddress, targetIp: Ipv4Address): void {
+    let a = this.arps[this.arpsUsed];
+    if (a === undefined) {
+      // Fields that hold MACs and addresses start as non-small numbers, so V8 gives them a
+      // double representation stored in place: setting them later allocates nothing.
+      a = { kind: 'arp', dst: BIG, reason, packet: { operation: 0, senderMac: BIG, senderIp: BIG, targetMac: BIG, targetIp: BIG } };
+      this.arps.push(a);
+    }
+    this.arpsUsed++;
+    a.dst = dst;
+    a.reason = reason;
+    const p = a.packet;
+    p.operation = operation;
+    p.senderMac = senderMac;
+    p.senderIp = senderIp;
+    p.targetMac = targetMac;
+    p.targetIp = targetIp;
+    this.list.push(a);
+  }
+
+  packet(dst: MacAddress, etherType: number, bytes: Uint8Array): void {
+    let a = this.packets[this.packetsUsed];
+    if (a === undefined) {
+      a = { kind: 'packet', dst: BIG, etherType: 0, bytes: NO_BYTES };
+      this.packets.push(a);
+    }
+    this.packetsUsed++;
+    a.dst = dst;
+    a.etherType = etherType;
+    a.bytes = bytes;
+    this.list.push(a);
+  }
+
+  /** Empties the list for reuse; lets go of the packets it held (they were sent). */
+  clear(): void {
+    for (let i = 0; i < this.packetsUsed; i++) this.packets[i]!.bytes = NO_BYTES;
+    this.arpsUsed = 0;
+    this.packetsUsed = 0;
+    // pop, not `length = 0`: V8 gives an array emptied that way a new backing store on the next push.
+    while (this.list.length > 0) this.list.pop();
+  }
+}
+
 /** RFC 5227 §1.1 DEFEND_INTERVAL: at most one defending announcement per 10 s. */
 const DEFEND_INTERVAL = 10_000;
 const ZERO_MAC = 0;
@@ -96,7 +175,16 @@ export class ArpEngine {
   private announceLeft = 0;
   private announceAt = Infinity;
   private lastDefense = -Infinity;
-  private out: ArpAction[] = [];
+  /** Actions are added to `out`; `takeActions()` hands it out and swaps in `spare`. */
+  private out = new ActionBuffer();
+  private spare = new ActionBuffer();
+  /**
+   * The entry last appended to `cache` (by create or confirm), so confirming
+   * it again needs no delete + set (which makes V8 rehash the Map, allocating).
+   * Entries are only confirmed while in the cache, so when this one is, it is
+   * the youngest; once deleted it matches no live entry.
+   */
+  private youngest: Entry | undefined;
 
   constructor(config: ResolvedArpConfig, mac: MacAddress, random: Random, now = 0, stats: ArpStats = newArpStats()) {
     this.config = config;
@@ -110,14 +198,20 @@ export class ArpEngine {
 
   /** True when actions are waiting to be taken. */
   get hasActions(): boolean {
-    return this.out.length > 0;
+    return this.out.list.length > 0;
   }
 
-  /** Takes the actions produced so far, in order. */
-  takeActions(): ArpAction[] {
-    const a = this.out;
-    this.out = [];
-    return a;
+  /**
+   * Takes the actions produced so far, in order. The array and the objects
+   * in it are the engine's own, reused: valid until the next `takeActions()`
+   * (copy what you keep). No allocation.
+   */
+  takeActions(): readonly ArpAction[] {
+    const taken = this.out;
+    this.out = this.spare;
+    this.spare = taken;
+    this.out.clear();
+    return taken.list;
   }
 
   /** When `poll` must next run (ms), or Infinity when nothing is timed. May be early, never late. */
@@ -186,7 +280,7 @@ export class ArpEngine {
     }
     if (e !== undefined && e.state !== 'incomplete') {
       const mac = this.resolve(ip, now)!;
-      this.out.push({ kind: 'packet', dst: mac, etherType, bytes });
+      this.out.packet(mac, etherType, bytes);
       return true;
     }
     if (e === undefined) {
@@ -222,30 +316,37 @@ export class ArpEngine {
    * 5227 conflict detection). Learns only what RFC 826's merge rule allows,
    * and what we asked for: an existing entry is updated by any packet from
    * its address; a new one is created only by a request for our address.
+   * `p` is a repr or a checked `ArpView` (what the layer passes, so no repr
+   * is built per packet); it is read during the call only.
    */
   input(p: ArpRepr, now: number): void {
+    // Each field read once: `p` may be an ArpView, whose getters read the bytes.
+    const senderMac = p.senderMac;
+    const operation = p.operation;
+    const senderIp = p.senderIp;
+    const targetIp = p.targetIp;
     const dropped = this.stats.dropped;
-    if (p.senderMac === this.mac) {
+    if (senderMac === this.mac) {
       dropped.ownSender++;
       return;
     }
-    if (isMacMulticast(p.senderMac)) {
+    if (isMacMulticast(senderMac)) {
       dropped.multicastSender++;
       return;
     }
-    if (p.operation !== ArpOperation.Request && p.operation !== ArpOperation.Reply) {
+    if (operation !== ArpOperation.Request && operation !== ArpOperation.Reply) {
       dropped.unsupported++;
       return;
     }
-    if (badSenderIp(p.senderIp) || badTargetIp(p.targetIp)) {
+    if (badSenderIp(senderIp) || badTargetIp(targetIp)) {
       dropped.malformed++;
       return;
     }
-    const isProbe = p.senderIp === 0;
-    if (this.probes.length > 0) this.checkProbes(p, isProbe);
+    const isProbe = senderIp === 0;
+    if (this.probes.length > 0) this.checkProbes(operation, senderIp, targetIp, isProbe);
 
     const ours = this.address !== 0;
-    if (ours && p.senderIp === this.address) {
+    if (ours && senderIp === this.address) {
       // RFC 5227 §2.4: another host uses our address. Never learn it; defend (b) at most once per DEFEND_INTERVAL.
       this.stats.conflicts++;
       if (now - this.lastDefense >= DEFEND_INTERVAL) {
@@ -257,26 +358,21 @@ export class ArpEngine {
 
     let merged = false;
     if (!isProbe) {
-      const e = this.cache.get(p.senderIp);
+      const e = this.cache.get(senderIp);
       if (e !== undefined) {
         merged = true;
-        if (e.state !== 'static') this.confirm(e, p.senderMac, now);
+        if (e.state !== 'static') this.confirm(e, senderMac, now);
       }
     }
-    if (!ours || p.targetIp !== this.address) return;
-    if (p.operation !== ArpOperation.Request) return; // a reply to us we did not ask for: not learned
+    if (!ours || targetIp !== this.address) return;
+    if (operation !== ArpOperation.Request) return; // a reply to us we did not ask for: not learned
     if (!merged && !isProbe) {
-      const e = this.create(p.senderIp, 'incomplete');
+      const e = this.create(senderIp, 'incomplete');
       if (e === undefined) dropped.cacheFull++;
-      else this.confirm(e, p.senderMac, now);
+      else this.confirm(e, senderMac, now);
     }
     // Answer, to the sender's MAC. A probe (sender IP 0) gets target IP 0, as Linux does: that is our defence.
-    this.out.push({
-      kind: 'arp',
-      dst: p.senderMac,
-      reason: 'reply',
-      packet: { operation: ArpOperation.Reply, senderMac: this.mac, senderIp: this.address, targetMac: p.senderMac, targetIp: p.senderIp },
-    });
+    this.out.arp(senderMac, 'reply', ArpOperation.Reply, this.mac, this.address, senderMac, senderIp);
   }
 
   /** Adds (or turns an entry into) a static entry; packets waiting for it go out. */
@@ -369,7 +465,7 @@ export class ArpEngine {
     for (const e of this.waiting) e.queue = [];
     this.waiting.clear();
     this.queued = 0;
-    for (const probe of this.probes) this.out.push({ kind: 'probe-done', id: probe.id, free: false });
+    for (const probe of this.probes) this.out.list.push({ kind: 'probe-done', id: probe.id, free: false });
     this.probes = [];
     this.announceLeft = 0;
     this.announceAt = Infinity;
@@ -391,6 +487,7 @@ export class ArpEngine {
     if (this.cache.size >= this.config.cacheSize && !this.evictOldest() && state !== 'static') return undefined;
     const e: Entry = { ip, mac: -1, state, expiresAt: Infinity, attempts: 0, retryAt: Infinity, queue: [] };
     this.cache.set(ip, e);
+    this.youngest = e;
     return e;
   }
 
@@ -408,7 +505,7 @@ export class ArpEngine {
   private dropQueue(e: Entry): number {
     const n = e.queue.length;
     if (n > 0) {
-      e.queue = [];
+      e.queue.length = 0;
       this.queued -= n;
       this.waiting.delete(e);
     }
@@ -427,19 +524,22 @@ export class ArpEngine {
 
   /** The neighbour at `e.ip` is at `mac` (a reply, a request, a gratuitous ARP): reachable again, queue flushed. */
   private confirm(e: Entry, mac: MacAddress, now: number): void {
-    e.mac = mac;
+    if (e.mac !== mac) e.mac = mac; // a MAC is no small integer: storing one may box it, so only on change
     e.state = 'reachable';
     e.expiresAt = now + this.config.reachableTime;
     e.attempts = 0;
     e.retryAt = Infinity;
-    this.cache.delete(e.ip); // move to the young end
-    this.cache.set(e.ip, e);
+    if (this.youngest !== e) {
+      this.cache.delete(e.ip); // move to the young end
+      this.cache.set(e.ip, e);
+      this.youngest = e;
+    }
     this.deadline(e.expiresAt);
     if (e.queue.length > 0) this.flush(e);
   }
 
   private flush(e: Entry): void {
-    for (const q of e.queue) this.out.push({ kind: 'packet', dst: e.mac, etherType: q.etherType, bytes: q.bytes });
+    for (const q of e.queue) this.out.packet(e.mac, q.etherType, q.bytes);
     this.dropQueue(e);
   }
 
@@ -461,22 +561,12 @@ export class ArpEngine {
       this.stats.dropped.rateLimited++;
       return;
     }
-    this.out.push({
-      kind: 'arp',
-      dst,
-      reason: 'request',
-      packet: { operation: ArpOperation.Request, senderMac: this.mac, senderIp: this.address, targetMac: ZERO_MAC, targetIp: ip },
-    });
+    this.out.arp(dst, 'request', ArpOperation.Request, this.mac, this.address, ZERO_MAC, ip);
   }
 
   /** RFC 5227 §2.3 announcement: a broadcast request with sender and target IP both ours. */
   private announcement(): void {
-    this.out.push({
-      kind: 'arp',
-      dst: MAC_BROADCAST,
-      reason: 'announce',
-      packet: { operation: ArpOperation.Request, senderMac: this.mac, senderIp: this.address, targetMac: ZERO_MAC, targetIp: this.address },
-    });
+    this.out.arp(MAC_BROADCAST, 'announce', ArpOperation.Request, this.mac, this.address, ZERO_MAC, this.address);
   }
 
   private fail(e: Entry, now: number): void {
@@ -534,12 +624,7 @@ export class ArpEngine {
   private serviceProbe(probe: Probe, now: number): void {
     const c = this.config;
     if (probe.sent < c.probeCount) {
-      this.out.push({
-        kind: 'arp',
-        dst: MAC_BROADCAST,
-        reason: 'probe',
-        packet: { operation: ArpOperation.Request, senderMac: this.mac, senderIp: 0, targetMac: ZERO_MAC, targetIp: probe.ip },
-      });
+      this.out.arp(MAC_BROADCAST, 'probe', ArpOperation.Request, this.mac, 0, ZERO_MAC, probe.ip);
       probe.sent++;
       probe.nextAt = now + (probe.sent < c.probeCount ? this.uniform(c.probeMin, c.probeMax) : c.announceWait);
       return;
@@ -548,9 +633,9 @@ export class ArpEngine {
   }
 
   /** RFC 5227 §2.1.1: a conflict is any ARP with the probed address as sender, or another host's probe for it. */
-  private checkProbes(p: ArpRepr, isProbe: boolean): void {
+  private checkProbes(operation: number, senderIp: Ipv4Address, targetIp: Ipv4Address, isProbe: boolean): void {
     for (const probe of [...this.probes]) {
-      if (p.senderIp === probe.ip || (isProbe && p.operation === ArpOperation.Request && p.targetIp === probe.ip)) {
+      if (senderIp === probe.ip || (isProbe && operation === ArpOperation.Request && targetIp === probe.ip)) {
         this.stats.conflicts++;
         this.finishProbe(probe, false);
       }
@@ -559,7 +644,7 @@ export class ArpEngine {
 
   private finishProbe(probe: Probe, free: boolean): void {
     this.probes = this.probes.filter((x) => x !== probe);
-    this.out.push({ kind: 'probe-done', id: probe.id, free });
+    this.out.list.push({ kind: 'probe-done', id: probe.id, free });
   }
 }
 

@@ -63,6 +63,56 @@ describe('ARP codec (RFC 826)', () => {
     expect(ArpOperation).toEqual({ Request: 1, Reply: 2 });
   });
 
+  it('ArpOperation is frozen (strict mode: writes throw, nothing changes)', () => {
+    expect(Object.isFrozen(ArpOperation)).toBe(true);
+    expect(() => { (ArpOperation as Record<string, number>).Request = 3; }).toThrow(TypeError);
+    expect(() => { (ArpOperation as Record<string, number>).InRequest = 8; }).toThrow(TypeError);
+    expect(ArpOperation).toEqual({ Request: 1, Reply: 2 });
+  });
+
+  it('a reusable view: reset() points it at packet after packet, and leaves it alone on a bad one', () => {
+    const v = ArpView.unbound();
+    expect([v.operation, v.senderMac, v.senderIp, v.targetMac, v.targetIp, v.bytes.length]).toEqual([0, 0, 0, 0, 0, 28]);
+    const reply = linuxFixture('linux-arp.hex', 'reply');
+    expect(v.reset(REQUEST)).toBeNull();
+    expect(v.bytes).toBe(REQUEST); // no copy
+    expect([v.operation, v.senderMac, v.senderIp, v.targetMac, v.targetIp]).toEqual([1, 0x020000000001, 0xc0000201, 0, 0xc0000202]);
+    expect(v.reset(reply)).toBeNull();
+    expect([v.operation, v.senderMac, v.senderIp, v.targetMac, v.targetIp]).toEqual([2, M2, IP2, M1, IP1]);
+    expect(v.reset(REQUEST.subarray(0, 27))).toBe('truncated');
+    expect(v.bytes).toBe(reply); // still the last good packet
+    const ipv6 = REQUEST.slice();
+    ipv6.set([0x86, 0xdd], 2);
+    expect(v.reset(ipv6)).toBe('unsupported');
+    const hlen = REQUEST.slice();
+    hlen[4] = 8;
+    expect(v.reset(hlen)).toBe('malformed');
+    expect(v.reset(new Uint8Array(3))).toBe('truncated');
+  });
+
+  it('property: reset() accepts exactly what parseArp accepts, with the same error kind and the same fields', () => {
+    const v = ArpView.unbound();
+    const check = (b: Uint8Array): void => {
+      const r = parseArp(b);
+      const kind = v.reset(b);
+      if (r.ok) {
+        expect(kind).toBeNull();
+        expect({ operation: v.operation, senderMac: v.senderMac, senderIp: v.senderIp, targetMac: v.targetMac, targetIp: v.targetIp }).toEqual(r.value);
+      } else {
+        expect(kind).toBe(r.error.kind);
+      }
+    };
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 40 }), check));
+    fc.assert(
+      fc.property(arbRepr, fc.array(fc.tuple(fc.nat(7), fc.nat(255)), { maxLength: 3 }), fc.nat(30), (repr, flips, cut) => {
+        const b = new Uint8Array(28);
+        emitArp(repr, b);
+        for (const [i, x] of flips) b[i] = x;
+        check(b.subarray(0, Math.max(0, 28 - cut)));
+      }),
+    );
+  });
+
   it('sorts errors: truncated, unsupported, malformed, with offsets', () => {
     expect(parseArp(REQUEST.subarray(0, 7))).toMatchObject({ ok: false, error: { kind: 'truncated', offset: 7 } });
     expect(parseArp(REQUEST.subarray(0, 27))).toMatchObject({ ok: false, error: { kind: 'truncated', offset: 27 } });
@@ -112,7 +162,7 @@ describe('ARP codec (RFC 826)', () => {
     expect(ArpView.checked(REQUEST.subarray(0, 20)).ok).toBe(false);
   });
 
-  it('decodes and re-encodes what Linux sent, byte for byte', () => {
+  it('decodes and re-encodes what Linux sent, byte for byte, also at an offset', () => {
     const cases: [string, ArpRepr][] = [
       ['request', { operation: 1, senderMac: M1, senderIp: IP1, targetMac: 0, targetIp: IP2 }],
       ['reply', { operation: 2, senderMac: M2, senderIp: IP2, targetMac: M1, targetIp: IP1 }],
@@ -127,6 +177,15 @@ describe('ARP codec (RFC 826)', () => {
       const out = new Uint8Array(28);
       emitArp(repr, out);
       expect(toHex(out), block).toBe(toHex(bytes.subarray(0, 28)));
+      // at an offset into a larger buffer: the same 28 bytes, and the bytes before and after untouched
+      for (const offset of [1, 14, 33]) {
+        const big = Uint8Array.from({ length: offset + 28 + 19 }, (_, i) => (i * 29 + 7) & 0xff);
+        const orig = big.slice();
+        expect(emitArp(repr, big, offset), block).toBe(28);
+        expect(toHex(big.subarray(offset, offset + 28)), `${block} @${offset}`).toBe(toHex(bytes.subarray(0, 28)));
+        expect(toHex(big.subarray(0, offset)), `${block} @${offset}`).toBe(toHex(orig.subarray(0, offset)));
+        expect(toHex(big.subarray(offset + 28)), `${block} @${offset}`).toBe(toHex(orig.subarray(offset + 28)));
+      }
     }
   });
 

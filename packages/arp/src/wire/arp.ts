@@ -1,5 +1,5 @@
 import { StackError, type Ipv4Address, type MacAddress } from '@stack/interfaces';
-import { fail, ok, readU16, readU32, readU48, writeU16, writeU32, writeU48, type ParseResult } from '@stack/wire';
+import { fail, ok, readU16, readU32, readU48, writeU16, writeU32, writeU48, type ParseResult, type WireErrorKind } from '@stack/wire';
 import {
   ARP_FIXED_LEN, ARP_HLEN, ARP_HTYPE, ARP_LEN, ARP_OPER, ARP_PLEN, ARP_PTYPE, ARP_SHA, ARP_SPA, ARP_THA, ARP_TPA,
   HLEN_ETHERNET, HTYPE_ETHERNET, PLEN_IPV4, PTYPE_IPV4,
@@ -7,12 +7,13 @@ import {
 
 /**
  * ARP operation codes (RFC 826; IANA "ARP Parameters"). An `as const`
- * object: other codes (RARP 3/4, InARP 8/9, ...) parse and stay numbers.
+ * object, frozen: other codes (RARP 3/4, InARP 8/9, ...) parse and stay
+ * numbers.
  */
-export const ArpOperation = {
+export const ArpOperation = Object.freeze({
   Request: 1,
   Reply: 2,
-} as const;
+} as const);
 
 /**
  * An ARP packet for Ethernet/IPv4 (RFC 826): hardware type 1, protocol type
@@ -29,14 +30,22 @@ export interface ArpRepr {
 
 /**
  * A checked, zero-copy view of an Ethernet/IPv4 ARP packet. After
- * `checked()` succeeds the 28 bytes are in bounds and the header says
- * Ethernet/IPv4, so every getter reads a real field.
+ * `checked()` (or `reset()`) succeeds the 28 bytes are in bounds and the
+ * header says Ethernet/IPv4, so every getter reads a real field.
+ *
+ * A receive path keeps one view made by `unbound()` and points it at each
+ * packet with `reset()`: no view, result or repr is allocated per packet.
  */
 export class ArpView {
-  readonly bytes: Uint8Array;
+  private view: Uint8Array;
 
   protected constructor(bytes: Uint8Array) {
-    this.bytes = bytes;
+    this.view = bytes;
+  }
+
+  /** The packet viewed (with any trailing padding). */
+  get bytes(): Uint8Array {
+    return this.view;
   }
 
   /** Checks `bytes` (trailing Ethernet padding is allowed); never throws. */
@@ -45,20 +54,41 @@ export class ArpView {
     return error ?? ok(new ArpView(bytes));
   }
 
+  /**
+   * A view to be pointed at packet after packet with `reset()`. Until the
+   * first successful `reset` it views 28 zero bytes of its own.
+   */
+  static unbound(): ArpView {
+    return new ArpView(new Uint8Array(ARP_LEN));
+  }
+
+  /**
+   * Checks `bytes` like `checked()` and, when they hold an Ethernet/IPv4 ARP
+   * packet, points this view at them and returns null; otherwise returns
+   * why not (the kind of WireError `parseArp` would give) and leaves the
+   * view as it was. Never throws, allocates nothing.
+   */
+  reset(bytes: Uint8Array): WireErrorKind | null {
+    const p = problem(bytes);
+    if (p !== OK) return PROBLEM_KIND[p]!;
+    this.view = bytes;
+    return null;
+  }
+
   get operation(): number {
-    return readU16(this.bytes, ARP_OPER);
+    return readU16(this.view, ARP_OPER);
   }
   get senderMac(): MacAddress {
-    return readU48(this.bytes, ARP_SHA);
+    return readU48(this.view, ARP_SHA);
   }
   get senderIp(): Ipv4Address {
-    return readU32(this.bytes, ARP_SPA);
+    return readU32(this.view, ARP_SPA);
   }
   get targetMac(): MacAddress {
-    return readU48(this.bytes, ARP_THA);
+    return readU48(this.view, ARP_THA);
   }
   get targetIp(): Ipv4Address {
-    return readU32(this.bytes, ARP_TPA);
+    return readU32(this.view, ARP_TPA);
   }
 }
 
@@ -87,18 +117,47 @@ export class ArpMutView extends ArpView {
   }
 }
 
+// What is wrong with a packet, found without allocating (`problem`); `check`
+// turns it into a WireError with an offset and a message.
+const OK = 0;
+const SHORT_FIXED = 1;
+const HTYPE = 2;
+const PTYPE = 3;
+const HLEN = 4;
+const PLEN = 5;
+const SHORT = 6;
+type Problem = typeof OK | typeof SHORT_FIXED | typeof HTYPE | typeof PTYPE | typeof HLEN | typeof PLEN | typeof SHORT;
+const PROBLEM_KIND: readonly WireErrorKind[] = Object.freeze([
+  'truncated', 'truncated', 'unsupported', 'unsupported', 'malformed', 'malformed', 'truncated',
+] as const);
+
+function problem(bytes: Uint8Array): Problem {
+  if (bytes.length < ARP_FIXED_LEN) return SHORT_FIXED;
+  if (readU16(bytes, ARP_HTYPE) !== HTYPE_ETHERNET) return HTYPE;
+  if (readU16(bytes, ARP_PTYPE) !== PTYPE_IPV4) return PTYPE;
+  if (bytes[ARP_HLEN] !== HLEN_ETHERNET) return HLEN;
+  if (bytes[ARP_PLEN] !== PLEN_IPV4) return PLEN;
+  if (bytes.length < ARP_LEN) return SHORT;
+  return OK;
+}
+
 function check(bytes: Uint8Array): ParseResult<never> | undefined {
-  if (bytes.length < ARP_FIXED_LEN) {
-    return fail('truncated', bytes.length, `ARP header needs ${ARP_FIXED_LEN} bytes, have ${bytes.length}`);
+  switch (problem(bytes)) {
+    case OK:
+      return undefined;
+    case SHORT_FIXED:
+      return fail('truncated', bytes.length, `ARP header needs ${ARP_FIXED_LEN} bytes, have ${bytes.length}`);
+    case HTYPE:
+      return fail('unsupported', ARP_HTYPE, `hardware type ${readU16(bytes, ARP_HTYPE)} (only 1, Ethernet)`);
+    case PTYPE:
+      return fail('unsupported', ARP_PTYPE, `protocol type 0x${readU16(bytes, ARP_PTYPE).toString(16)} (only 0x0800, IPv4)`);
+    case HLEN:
+      return fail('malformed', ARP_HLEN, `hardware address length ${bytes[ARP_HLEN]} for Ethernet (want 6)`);
+    case PLEN:
+      return fail('malformed', ARP_PLEN, `protocol address length ${bytes[ARP_PLEN]} for IPv4 (want 4)`);
+    case SHORT:
+      return fail('truncated', bytes.length, `Ethernet/IPv4 ARP needs ${ARP_LEN} bytes, have ${bytes.length}`);
   }
-  const htype = readU16(bytes, ARP_HTYPE);
-  if (htype !== HTYPE_ETHERNET) return fail('unsupported', ARP_HTYPE, `hardware type ${htype} (only 1, Ethernet)`);
-  const ptype = readU16(bytes, ARP_PTYPE);
-  if (ptype !== PTYPE_IPV4) return fail('unsupported', ARP_PTYPE, `protocol type 0x${ptype.toString(16)} (only 0x0800, IPv4)`);
-  if (bytes[ARP_HLEN] !== HLEN_ETHERNET) return fail('malformed', ARP_HLEN, `hardware address length ${bytes[ARP_HLEN]} for Ethernet (want 6)`);
-  if (bytes[ARP_PLEN] !== PLEN_IPV4) return fail('malformed', ARP_PLEN, `protocol address length ${bytes[ARP_PLEN]} for IPv4 (want 4)`);
-  if (bytes.length < ARP_LEN) return fail('truncated', bytes.length, `Ethernet/IPv4 ARP needs ${ARP_LEN} bytes, have ${bytes.length}`);
-  return undefined;
 }
 
 /**

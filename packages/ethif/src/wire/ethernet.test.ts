@@ -50,7 +50,7 @@ describe('Ethernet II codec', () => {
     if (r.ok) expect(ethernetHeaderLen(r.value)).toBe(18);
   });
 
-  it('decodes frames Linux sent, and re-encodes their headers byte for byte', () => {
+  it('decodes frames Linux sent, and re-encodes their headers byte for byte, also at an offset', () => {
     const arp = linuxFixture('linux-ethernet.hex', 'arp-request');
     const ping = linuxFixture('linux-ethernet.hex', 'ping');
     const cases: [Uint8Array, EthernetRepr, number][] = [
@@ -64,6 +64,22 @@ describe('Ethernet II codec', () => {
       const out = new Uint8Array(14);
       emitEthernet(repr, out);
       expect(toHex(out)).toBe(toHex(bytes.subarray(0, 14)));
+      // at an offset into a larger buffer: the bytes before and after stay as they were
+      for (const offset of [1, 7, 64]) {
+        const big = Uint8Array.from({ length: offset + 14 + 23 }, (_, i) => (i * 37 + 11) & 0xff);
+        const orig = big.slice();
+        expect(emitEthernet(repr, big, offset)).toBe(14);
+        expect(toHex(big.subarray(offset, offset + 14))).toBe(toHex(bytes.subarray(0, 14)));
+        expect(toHex(big.subarray(0, offset))).toBe(toHex(orig.subarray(0, offset)));
+        expect(toHex(big.subarray(offset + 14))).toBe(toHex(orig.subarray(offset + 14)));
+        // the whole Linux frame rebuilt at the offset: header emitted, payload copied after it
+        const frameAt = new Uint8Array(offset + bytes.length + 5).fill(0xee);
+        const hl = emitEthernet(repr, frameAt, offset);
+        frameAt.set(bytes.subarray(hl), offset + hl);
+        expect(toHex(frameAt.subarray(offset, offset + bytes.length))).toBe(toHex(bytes));
+        expect(frameAt.subarray(0, offset).every((b) => b === 0xee)).toBe(true);
+        expect(frameAt.subarray(offset + bytes.length).every((b) => b === 0xee)).toBe(true);
+      }
     }
     expect(ping[14]).toBe(0x45); // the payload starts with the IPv4 header
   });

@@ -32,3 +32,9 @@ export const TCI_VID_MASK = 0x0fff;
 
 /** Smallest frame on the wire without the FCS (64 bytes minus 4): shorter frames are padded. */
 export const ETH_MIN_FRAME_LEN = 60;
+/**
+ * Smallest 802.1Q-tagged frame we send without the FCS: the untagged minimum
+ * plus the tag, so that a bridge that strips the tag still has a 60-byte
+ * frame (IEEE 802.1Q lets tagged frames be this long; Linux's VLAN_ETH_ZLEN).
+ */
+export const ETH_VLAN_MIN_FRAME_LEN = ETH_MIN_FRAME_LEN + VLAN_TAG_LEN;

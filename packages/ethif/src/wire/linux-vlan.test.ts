@@ -25,9 +25,15 @@ describe('Linux frames from tooling/fixtures/capture-linux.sh', () => {
       expect(r.ok, file).toBe(true);
       if (!r.ok) continue;
       const hl = ethernetHeaderLen(r.value);
-      const out = new Uint8Array(hl + 7);
+      const exact = new Uint8Array(hl);
+      expect(emitEthernet(r.value, exact)).toBe(hl);
+      expect(toHex(exact), file).toBe(toHex(frame.subarray(0, hl)));
+      // into a larger buffer at an offset: the bytes before and after are untouched
+      const out = new Uint8Array(7 + hl + 9).fill(0xa5);
       expect(emitEthernet(r.value, out, 7)).toBe(hl);
-      expect(toHex(out.subarray(7)), file).toBe(toHex(frame.subarray(0, hl)));
+      expect(toHex(out.subarray(7, 7 + hl)), file).toBe(toHex(frame.subarray(0, hl)));
+      expect(toHex(out.subarray(0, 7)), file).toBe('a5'.repeat(7));
+      expect(toHex(out.subarray(7 + hl)), file).toBe('a5'.repeat(9));
     }
   });
 });

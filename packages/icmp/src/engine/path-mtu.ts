@@ -2,7 +2,7 @@
  * The MTU plateaus of RFC 1191 §7 (table 7-1), largest first: what to guess
  * when a router's "fragmentation needed" carries no next-hop MTU.
  */
-export const MTU_PLATEAUS: readonly number[] = [65535, 32000, 17914, 8166, 4352, 2002, 1492, 1006, 508, 296, 68];
+export const MTU_PLATEAUS: readonly number[] = Object.freeze([65535, 32000, 17914, 8166, 4352, 2002, 1492, 1006, 508, 296, 68]);
 
 /** The smallest MTU IPv4 allows (RFC 791: every host handles 68-byte datagrams). */
 export const MIN_IPV4_MTU = 68;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fromHex, ipv4 } from '@stack/wire';
 import { ipv4Datagram } from '@stack/testkit/fake-ip';
-import { parseQuotedDatagram } from './quoted.js';
+import { checkQuotedDatagram, parseQuotedDatagram, quotedDatagramEnd } from './quoted.js';
 
 const UDP8 = fromHex('c350 0035 0020 1234'); // 50000 → 53, length 32, checksum 0x1234
 
@@ -76,6 +76,25 @@ describe('quoted datagram', () => {
         const m = good.slice();
         m[at % m.length] = v;
         parseQuotedDatagram(m.subarray(0, cut % (m.length + 1)));
+      }),
+    );
+  });
+
+  it('checkQuotedDatagram and quotedDatagramEnd agree with the parser on any bytes', () => {
+    const base = ipv4Datagram({ src: ipv4('10.77.0.2'), dst: ipv4('192.0.2.1'), protocol: 17, payload: UDP8 });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(), fc.nat(255)), { maxLength: 4 }), fc.nat(), fc.uint8Array({ maxLength: 40 }), fc.boolean(), (flips, cut, junk, useJunk) => {
+        const m = useJunk ? junk : base.slice();
+        if (!useJunk) for (const [at, v] of flips) m[at % m.length] = v;
+        const bytes = m.subarray(0, cut % (m.length + 1));
+        const parsed = parseQuotedDatagram(bytes);
+        const error = checkQuotedDatagram(bytes);
+        if (parsed.ok) {
+          expect(error).toBeNull();
+          expect(quotedDatagramEnd(bytes)).toBe(parsed.value.headerLength + parsed.value.transport.length);
+        } else {
+          expect(error).toEqual(parsed.error);
+        }
       }),
     );
   });

@@ -1,4 +1,4 @@
-import { fail, ok, readU16, readU32, type ParseResult } from '@stack/wire';
+import { ok, readU16, readU32, type ParseResult, type WireError } from '@stack/wire';
 import {
   IP_DST, IP_FLAGS_FRAGMENT, IP_FRAGMENT_OFFSET_MASK, IP_IDENT, IP_MIN_HEADER_LEN, IP_MORE_FRAGMENTS, IP_PROTOCOL, IP_SRC,
   IP_TOTAL_LENGTH, IP_TTL, IP_VERSION_IHL, QUOTED_PAYLOAD_MIN,
@@ -32,6 +32,48 @@ export interface QuotedDatagram {
   readonly transport: Uint8Array;
 }
 
+function wireError(kind: WireError['kind'], offset: number, message: string): WireError {
+  return { kind, offset, message };
+}
+
+/**
+ * Checks that `bytes` start with an IPv4 datagram ICMP can quote, or parse
+ * as quoted: the checks of `parseQuotedDatagram`, without building anything
+ * (what `sendError` runs on every call). Returns null when it is good, else
+ * the WireError `parseQuotedDatagram` would give. Never throws.
+ */
+export function checkQuotedDatagram(bytes: Uint8Array): WireError | null {
+  if (bytes.length < IP_MIN_HEADER_LEN) {
+    return wireError('truncated', bytes.length, `quoted IPv4 header needs ${IP_MIN_HEADER_LEN} bytes, have ${bytes.length}`);
+  }
+  const versionIhl = bytes[IP_VERSION_IHL]!;
+  if (versionIhl >>> 4 !== 4) return wireError('unsupported', IP_VERSION_IHL, `quoted IP version ${versionIhl >>> 4}, want 4`);
+  const headerLength = (versionIhl & 0x0f) * 4;
+  if (headerLength < IP_MIN_HEADER_LEN) return wireError('malformed', IP_VERSION_IHL, `quoted IHL ${headerLength / 4} < 5`);
+  if (headerLength > bytes.length) {
+    return wireError('truncated', bytes.length, `quoted IPv4 header is ${headerLength} bytes, have ${bytes.length}`);
+  }
+  const totalLength = readU16(bytes, IP_TOTAL_LENGTH);
+  const sane = totalLength >= headerLength;
+  const end = quotedDatagramEnd(bytes);
+  const need = sane ? Math.min(QUOTED_PAYLOAD_MIN, totalLength - headerLength) : QUOTED_PAYLOAD_MIN;
+  if (end - headerLength < need) {
+    return wireError('truncated', bytes.length, `quoted datagram carries ${end - headerLength} payload bytes, need ${need}`);
+  }
+  return null;
+}
+
+/**
+ * Where the quoted datagram at the start of `bytes` ends: its Total Length,
+ * or the end of `bytes` when that comes first or the Total Length is not
+ * sane (below the header length; some routers mangle it, RFC 1191 §4 mentions
+ * BSD's). For bytes that passed `checkQuotedDatagram`.
+ */
+export function quotedDatagramEnd(bytes: Uint8Array): number {
+  const totalLength = readU16(bytes, IP_TOTAL_LENGTH);
+  return totalLength >= (bytes[IP_VERSION_IHL]! & 0x0f) * 4 ? Math.min(bytes.length, totalLength) : bytes.length;
+}
+
 /**
  * Parses the IPv4 header at the start of `bytes` (IHL-aware, so options are
  * skipped) and the transport bytes after it. Errors: `truncated` when the
@@ -41,25 +83,9 @@ export interface QuotedDatagram {
  * Never throws.
  */
 export function parseQuotedDatagram(bytes: Uint8Array): ParseResult<QuotedDatagram> {
-  if (bytes.length < IP_MIN_HEADER_LEN) {
-    return fail('truncated', bytes.length, `quoted IPv4 header needs ${IP_MIN_HEADER_LEN} bytes, have ${bytes.length}`);
-  }
-  const versionIhl = bytes[IP_VERSION_IHL]!;
-  if (versionIhl >>> 4 !== 4) return fail('unsupported', IP_VERSION_IHL, `quoted IP version ${versionIhl >>> 4}, want 4`);
-  const headerLength = (versionIhl & 0x0f) * 4;
-  if (headerLength < IP_MIN_HEADER_LEN) return fail('malformed', IP_VERSION_IHL, `quoted IHL ${headerLength / 4} < 5`);
-  if (headerLength > bytes.length) {
-    return fail('truncated', bytes.length, `quoted IPv4 header is ${headerLength} bytes, have ${bytes.length}`);
-  }
-  const totalLength = readU16(bytes, IP_TOTAL_LENGTH);
-  // Some routers mangle the quoted Total Length (RFC 1191 §4 mentions BSD's);
-  // trust it only when it is at least the header length.
-  const sane = totalLength >= headerLength;
-  const end = sane ? Math.min(bytes.length, totalLength) : bytes.length;
-  const need = sane ? Math.min(QUOTED_PAYLOAD_MIN, totalLength - headerLength) : QUOTED_PAYLOAD_MIN;
-  if (end - headerLength < need) {
-    return fail('truncated', bytes.length, `quoted datagram carries ${end - headerLength} payload bytes, need ${need}`);
-  }
+  const error = checkQuotedDatagram(bytes);
+  if (error !== null) return { ok: false, error };
+  const headerLength = (bytes[IP_VERSION_IHL]! & 0x0f) * 4;
   const flagsFragment = readU16(bytes, IP_FLAGS_FRAGMENT);
   return ok({
     src: readU32(bytes, IP_SRC),
@@ -68,10 +94,10 @@ export function parseQuotedDatagram(bytes: Uint8Array): ParseResult<QuotedDatagr
     ttl: bytes[IP_TTL]!,
     ident: readU16(bytes, IP_IDENT),
     headerLength,
-    totalLength,
+    totalLength: readU16(bytes, IP_TOTAL_LENGTH),
     fragmentOffset: (flagsFragment & IP_FRAGMENT_OFFSET_MASK) * 8,
     moreFragments: (flagsFragment & IP_MORE_FRAGMENTS) !== 0,
     header: bytes.subarray(0, headerLength),
-    transport: bytes.subarray(headerLength, end),
+    transport: bytes.subarray(headerLength, quotedDatagramEnd(bytes)),
   });
 }

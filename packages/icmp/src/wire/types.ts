@@ -2,7 +2,7 @@
  * ICMPv4 message types (IANA "ICMP Type Numbers"; RFC 792, RFC 950).
  * Unknown types stay plain numbers and round-trip through the codec.
  */
-export const IcmpType = {
+export const IcmpType = Object.freeze({
   EchoReply: 0,
   DestinationUnreachable: 3,
   SourceQuench: 4,
@@ -18,10 +18,10 @@ export const IcmpType = {
   InformationReply: 16,
   AddressMaskRequest: 17,
   AddressMaskReply: 18,
-} as const;
+} as const);
 
 /** Codes of destination unreachable (RFC 792, RFC 1122 §3.2.2.1, RFC 1812 §5.2.7.1). */
-export const UnreachableCode = {
+export const UnreachableCode = Object.freeze({
   Network: 0,
   Host: 1,
   Protocol: 2,
@@ -38,13 +38,13 @@ export const UnreachableCode = {
   AdministrativelyProhibited: 13,
   HostPrecedenceViolation: 14,
   PrecedenceCutoff: 15,
-} as const;
+} as const);
 
 /** Codes of time exceeded (RFC 792). */
-export const TimeExceededCode = {
+export const TimeExceededCode = Object.freeze({
   TtlExceeded: 0,
   ReassemblyTimeExceeded: 1,
-} as const;
+} as const);
 
 /**
  * The informational (query/reply) types. Every other type, known or not, is

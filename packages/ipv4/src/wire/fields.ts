@@ -12,7 +12,7 @@
 //   |                    Options                    |    Padding    |
 
 /** Byte offsets of the fixed IPv4 header fields (RFC 791 §3.1). */
-export const Ipv4Field = {
+export const Ipv4Field = Object.freeze({
   /** Version (high nibble) and IHL (low nibble, in 32-bit words). */
   VERSION_IHL: 0,
   /** Type of service: DSCP (6 bits) and ECN (2 bits), RFC 2474 / RFC 3168. */
@@ -28,7 +28,7 @@ export const Ipv4Field = {
   DST: 16,
   /** Options start right after the fixed header. */
   OPTIONS: 20,
-} as const;
+} as const);
 
 /** IP version 4. */
 export const IPV4_VERSION = 4;
@@ -42,7 +42,7 @@ export const IPV4_MAX_DATAGRAM = 65_535;
 export const IPV4_MIN_MTU = 68;
 
 /** Bits of the 16-bit flags/fragment-offset word (RFC 791 §3.1). */
-export const Ipv4Flags = {
+export const Ipv4Flags = Object.freeze({
   /** Reserved, must be zero (RFC 3514 aside). */
   RESERVED: 0x8000,
   /** Don't Fragment. */
@@ -51,13 +51,13 @@ export const Ipv4Flags = {
   MF: 0x2000,
   /** Fragment offset, in 8-byte units. */
   OFFSET_MASK: 0x1fff,
-} as const;
+} as const);
 
 /** Fragment offsets count 8-byte units (RFC 791 §3.1). */
 export const FRAGMENT_UNIT = 8;
 
 /** IPv4 option types that have no length byte (RFC 791 §3.1). */
-export const Ipv4OptionType = {
+export const Ipv4OptionType = Object.freeze({
   /** End of option list. */
   EOL: 0,
   /** No operation (padding between options). */
@@ -72,4 +72,4 @@ export const Ipv4OptionType = {
   SSRR: 137,
   /** Router alert (RFC 2113). */
   RA: 148,
-} as const;
+} as const);
