@@ -116,14 +116,7 @@ class BridgeImpl extends SegmentBase implements Bridge {
         }
       }
     }
-    s.floods++;
-    const ports = this.ports;
-    for (let i = 0; i < ports.length; i++) {
-      const p = ports[i];
-      if (i === index || !p) continue;
-      if (p.transmit(frame)) s.sent++;
-      else s.dropped.egress++;
-    }
+    this.flood(frame, index, s);
   }
 
   protected override detached(index: number): void {

@@ -35,14 +35,7 @@ class HubImpl extends SegmentBase implements Hub {
       s.dropped.runt++;
       return;
     }
-    s.floods++;
-    const ports = this.ports;
-    for (let i = 0; i < ports.length; i++) {
-      const p = ports[i];
-      if (i === index || !p) continue;
-      if (p.transmit(frame)) s.sent++;
-      else s.dropped.egress++;
-    }
+    this.flood(frame, index, s);
   }
 }
 

@@ -96,6 +96,21 @@ export abstract class SegmentBase {
   /** A frame arrived on port `index` (valid during the call). */
   protected abstract input(index: number, frame: Uint8Array): void;
 
+  /**
+   * Sends `frame` out of every port but `ingress` (flooding), counting one
+   * flood, each copy sent, and each port that refused it.
+   */
+  protected flood(frame: Uint8Array, ingress: number, stats: { floods: number; sent: number; dropped: { egress: number } }): void {
+    stats.floods++;
+    const ports = this.ports;
+    for (let i = 0; i < ports.length; i++) {
+      const p = ports[i];
+      if (i === ingress || !p) continue;
+      if (p.transmit(frame)) stats.sent++;
+      else stats.dropped.egress++;
+    }
+  }
+
   /** Port `index` was unplugged. */
   protected detached(_index: number): void {}
 }
