@@ -1,8 +1,11 @@
 /**
- * @stack/tcp — TCP for @stack. For now the wire level: the segment codec
- * (view, repr, parse/emit with options and checksum), allocation-free
- * per-segment readers and sequence-number arithmetic. The sans-IO engine and
- * the layer follow (issue 3).
+ * @stack/tcp — TCP for @stack: the wire level (segment codec with options
+ * and checksum, allocation-free per-segment readers, sequence-number
+ * arithmetic), the typed config, and the first slice of the sans-IO engine
+ * (`TcpConnection`). The layer (`createTcp`, listeners, `Flow`) follows
+ * (issue 3).
  * @packageDocumentation
  */
 export * from './wire/index.js';
+export * from './engine/index.js';
+export { TCP_DEFAULTS, resolveTcpConfig, type ResolvedTcpConfig, type TcpConfig } from './config.js';

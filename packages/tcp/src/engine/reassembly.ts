@@ -1,0 +1,110 @@
+import { seqDiff, seqGt, seqLe } from '../wire/seq.js';
+
+/**
+ * The out-of-order ranges a receiver holds beyond RCV.NXT (RFC 9293
+ * §3.10.7.4: "segments with higher beginning sequence numbers ... may be
+ * held for later processing"), bounded to `capacity` separate ranges. The
+ * bytes themselves sit in the receive ring at their offsets past its tail
+ * (`RingBuffer.writeAt`), so this only keeps sequence numbers: sorted,
+ * disjoint, non-adjacent [start, end) pairs, and which one was touched last
+ * (the first SACK block, RFC 2018 §4). Allocation happens in the
+ * constructor only.
+ */
+export class Reassembly {
+  private readonly starts: Uint32Array;
+  private readonly ends: Uint32Array;
+  /** Ranges held. */
+  count = 0;
+  /** Index of the range that grew last (-1 when none). */
+  private latest = -1;
+
+  constructor(readonly capacity: number) {
+    this.starts = new Uint32Array(capacity);
+    this.ends = new Uint32Array(capacity);
+  }
+
+  /**
+   * Records that [start, end) arrived (both after RCV.NXT), merging with
+   * ranges it touches or overlaps. Returns false, recording nothing, when
+   * that would need a new range and all `capacity` are taken (the caller
+   * drops the data; the peer sends it again).
+   */
+  add(start: number, end: number): boolean {
+    if (this.capacity === 0 || !seqGt(end, start)) return false;
+    // First range whose end reaches start: it and the following ones up to `end` merge.
+    let i = 0;
+    while (i < this.count && seqGt(start, this.ends[i]!)) i++;
+    let j = i;
+    while (j < this.count && seqLe(this.starts[j]!, end)) j++;
+    if (i === j) {
+      if (this.count === this.capacity) return false;
+      this.starts.copyWithin(i + 1, i, this.count);
+      this.ends.copyWithin(i + 1, i, this.count);
+      this.starts[i] = start;
+      this.ends[i] = end;
+      this.count++;
+    } else {
+      const s = seqGt(start, this.starts[i]!) ? this.starts[i]! : start;
+      const e = seqGt(this.ends[j - 1]!, end) ? this.ends[j - 1]! : end;
+      this.starts[i] = s;
+      this.ends[i] = e;
+      this.starts.copyWithin(i + 1, j, this.count);
+      this.ends.copyWithin(i + 1, j, this.count);
+      this.count -= j - i - 1;
+    }
+    this.latest = i;
+    return true;
+  }
+
+  /**
+   * RCV.NXT moved to `rcvNxt`: drops the ranges it passed and returns the
+   * new RCV.NXT, past the first range if that now joins it.
+   */
+  advance(rcvNxt: number): number {
+    let next = rcvNxt;
+    let k = 0;
+    while (k < this.count && seqLe(this.starts[k]!, next)) {
+      if (seqGt(this.ends[k]!, next)) next = this.ends[k]!;
+      k++;
+    }
+    if (k > 0) {
+      this.starts.copyWithin(0, k, this.count);
+      this.ends.copyWithin(0, k, this.count);
+      this.count -= k;
+      this.latest = this.latest >= k ? this.latest - k : -1;
+    }
+    return next;
+  }
+
+  /** Bytes from `rcvNxt` to the end of the last range (0 when none). */
+  span(rcvNxt: number): number {
+    return this.count === 0 ? 0 : seqDiff(this.ends[this.count - 1]!, rcvNxt);
+  }
+
+  /**
+   * Up to `max` SACK blocks (RFC 2018 §4) into `out` as left/right pairs:
+   * the range touched last first, then the others from the lowest. Returns
+   * how many.
+   */
+  sackBlocks(out: { left: number; right: number }[], max: number): number {
+    let n = 0;
+    if (this.latest >= 0 && n < max) {
+      out[n]!.left = this.starts[this.latest]!;
+      out[n]!.right = this.ends[this.latest]!;
+      n++;
+    }
+    for (let k = 0; k < this.count && n < max; k++) {
+      if (k === this.latest) continue;
+      out[n]!.left = this.starts[k]!;
+      out[n]!.right = this.ends[k]!;
+      n++;
+    }
+    return n;
+  }
+
+  /** Forgets everything. */
+  clear(): void {
+    this.count = 0;
+    this.latest = -1;
+  }
+}

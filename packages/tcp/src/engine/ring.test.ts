@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { RingBuffer } from './ring.js';
+
+describe('RingBuffer', () => {
+  it('wraps around, peeks at offsets and reports free space', () => {
+    const r = new RingBuffer(8);
+    expect(r.write(Uint8Array.of(1, 2, 3, 4, 5, 6))).toBe(6);
+    const out = new Uint8Array(4);
+    expect(r.read(out)).toBe(4);
+    expect(out).toEqual(Uint8Array.of(1, 2, 3, 4));
+    expect(r.write(Uint8Array.of(7, 8, 9, 10, 11, 12, 13))).toBe(6); // 2 held + 6 = full
+    expect(r.free).toBe(0);
+    const mid = new Uint8Array(5);
+    r.peek(2, mid);
+    expect(mid).toEqual(Uint8Array.of(7, 8, 9, 10, 11));
+    const all = new Uint8Array(10);
+    expect(r.read(all)).toBe(8);
+    expect(all.subarray(0, 8)).toEqual(Uint8Array.of(5, 6, 7, 8, 9, 10, 11, 12));
+  });
+
+  it('behaves as a bounded FIFO (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 64 }), fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 80 })), { maxLength: 60 }), (cap, ops) => {
+        const r = new RingBuffer(cap);
+        const model: number[] = [];
+        let next = 0;
+        for (const [isWrite, n] of ops) {
+          if (isWrite) {
+            const src = Uint8Array.from({ length: n }, () => next++ & 0xff);
+            const took = r.write(src);
+            expect(took).toBe(Math.min(n, cap - model.length));
+            model.push(...src.subarray(0, took));
+          } else {
+            const into = new Uint8Array(n);
+            const got = r.read(into);
+            expect(Array.from(into.subarray(0, got))).toEqual(model.splice(0, got));
+          }
+          expect(r.length).toBe(model.length);
+        }
+      }),
+    );
+  });
+});

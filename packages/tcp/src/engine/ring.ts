@@ -1,0 +1,95 @@
+/**
+ * A fixed-capacity byte ring: the send and receive buffers of a connection
+ * (RFC 9293 §3.8.6: the receive window is this buffer's free space). Bytes
+ * are copied in once and out once; `peek` reads at an offset without
+ * consuming, so the send side can retransmit what is still unacknowledged.
+ * Allocation happens only in the constructor.
+ */
+export class RingBuffer {
+  private readonly buf: Uint8Array;
+  /** Index of the first byte held. */
+  private head = 0;
+  /** Bytes held. */
+  length = 0;
+
+  constructor(capacity: number) {
+    this.buf = new Uint8Array(capacity);
+  }
+
+  get capacity(): number {
+    return this.buf.length;
+  }
+
+  /** Room left. */
+  get free(): number {
+    return this.buf.length - this.length;
+  }
+
+  /** Appends as much of `src` as fits; returns how many bytes were taken. */
+  write(src: Uint8Array): number {
+    const n = Math.min(src.length, this.free);
+    if (n === 0) return 0;
+    const cap = this.buf.length;
+    const tail = (this.head + this.length) % cap;
+    const first = Math.min(n, cap - tail);
+    this.buf.set(first === src.length ? src : src.subarray(0, first), tail);
+    if (first < n) this.buf.set(src.subarray(first, n), 0);
+    this.length += n;
+    return n;
+  }
+
+  /**
+   * Copies `src` to `offset` bytes past the last byte held, without holding
+   * it yet (out-of-order data waiting for the bytes before it); `commit`
+   * takes it in later. The caller checks `offset + src.length ≤ free`.
+   */
+  writeAt(offset: number, src: Uint8Array): void {
+    const n = src.length;
+    if (n === 0) return;
+    const cap = this.buf.length;
+    const at = (this.head + this.length + offset) % cap;
+    const first = Math.min(n, cap - at);
+    this.buf.set(first === n ? src : src.subarray(0, first), at);
+    if (first < n) this.buf.set(src.subarray(first), 0);
+  }
+
+  /** Holds `n` more bytes that `writeAt` put in place (n ≤ free). */
+  commit(n: number): void {
+    this.length += n;
+  }
+
+  /** Copies `into.length` bytes starting `offset` bytes after the head into `into` (the caller checks they are held). */
+  peek(offset: number, into: Uint8Array): void {
+    const n = into.length;
+    if (n === 0) return;
+    const cap = this.buf.length;
+    const start = (this.head + offset) % cap;
+    const first = Math.min(n, cap - start);
+    into.set(this.buf.subarray(start, start + first), 0);
+    if (first < n) into.set(this.buf.subarray(0, n - first), first);
+  }
+
+  /**
+   * Drops `n` bytes from the head (n ≤ length). The head moves even when
+   * the ring empties: bytes placed past the tail by `writeAt` keep their
+   * place.
+   */
+  consume(n: number): void {
+    this.length -= n;
+    this.head = (this.head + n) % this.buf.length;
+  }
+
+  /** Copies up to `into.length` bytes from the head into `into` and consumes them; returns how many. */
+  read(into: Uint8Array): number {
+    const n = Math.min(into.length, this.length);
+    this.peek(0, n === into.length ? into : into.subarray(0, n));
+    this.consume(n);
+    return n;
+  }
+
+  /** Forgets everything held (and anything placed past the tail). */
+  clear(): void {
+    this.head = 0;
+    this.length = 0;
+  }
+}
