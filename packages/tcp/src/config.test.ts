@@ -9,6 +9,8 @@ describe('TcpConfig', () => {
     expect(Object.isFrozen(TCP_DEFAULTS)).toBe(true);
     expect(Object.isFrozen(c)).toBe(true);
     expect(resolveTcpConfig({ mss: 536, timestamps: false })).toMatchObject({ mss: 536, timestamps: false, sack: true });
+    expect(c.congestion).toBe('cubic'); // RFC 9438 is the default (issue 3)
+    expect(resolveTcpConfig({ congestion: 'newreno' }).congestion).toBe('newreno');
   });
 
   it.each([
@@ -21,6 +23,8 @@ describe('TcpConfig', () => {
     [{ rtoMax: 100 }, /rtoMin <= rtoInitial <= rtoMax/],
     [{ delayedAck: 500 }, /delayedAck must be an integer 0\.\.499/],
     [{ nagle: true }, /unknown option "nagle"/],
+    [{ congestion: 'bbr' }, /congestion must be one of 'cubic', 'newreno', got bbr/],
+    [{ congestion: 1 }, /congestion must be one of/],
   ])('rejects %o', (bad, message) => {
     let err: unknown;
     try {

@@ -1,4 +1,5 @@
 import { StackError } from '@stack/interfaces';
+import type { CongestionAlgorithm } from './engine/congestion/index.js';
 
 /**
  * Tunables of one TCP connection (DESIGN.md, "State is explicit"). Every
@@ -56,6 +57,12 @@ export interface TcpConfig {
   /** Initial congestion window in segments (RFC 6928; default 10). */
   initialCwnd?: number;
   /**
+   * Congestion control (RFC 5681): `'cubic'` (RFC 9438, the default) or
+   * `'newreno'` (RFC 6582). `TcpOpenOptions.congestion` may instead hand a
+   * connection its own `CongestionControl`.
+   */
+  congestion?: CongestionAlgorithm;
+  /**
    * Out-of-order ranges held for reassembly beyond RCV.NXT (default 32;
    * 0 drops out-of-order data). The bytes live in the receive buffer, so
    * this bounds bookkeeping, not memory. They are also the SACK blocks we
@@ -84,8 +91,12 @@ export const TCP_DEFAULTS: ResolvedTcpConfig = Object.freeze({
   challengeAckLimit: 10,
   delayedAck: 40,
   initialCwnd: 10,
+  congestion: 'cubic',
   reassemblyRanges: 32,
 });
+
+/** The values `congestion` may take. */
+const CONGESTION_ALGORITHMS: readonly CongestionAlgorithm[] = ['cubic', 'newreno'];
 
 function invalid(message: string): never {
   throw new StackError('ERR_INVALID_CONFIG', `tcp: ${message}`);
@@ -112,7 +123,7 @@ const RANGES: { readonly [K in keyof TcpConfig]?: readonly [number, number] } = 
  * Fills in defaults and validates a TcpConfig. Throws
  * StackError('ERR_INVALID_CONFIG') naming the field and what is allowed:
  * for an unknown key, a value of the wrong type or out of range, or
- * `rtoMin ≤ rtoInitial ≤ rtoMax` not holding.
+ * `rtoMin ≤ rtoInitial ≤ rtoMax` not holding, or an unknown `congestion`.
  */
 export function resolveTcpConfig(config: TcpConfig = {}): ResolvedTcpConfig {
   const c: Required<TcpConfig> = { ...TCP_DEFAULTS };
@@ -126,6 +137,9 @@ export function resolveTcpConfig(config: TcpConfig = {}): ResolvedTcpConfig {
   }
   for (const key of ['windowScaling', 'timestamps', 'sack'] as const) {
     if (typeof c[key] !== 'boolean') invalid(`${key} must be true or false, got ${String(c[key])}`);
+  }
+  if (!CONGESTION_ALGORITHMS.includes(c.congestion)) {
+    invalid(`congestion must be one of ${CONGESTION_ALGORITHMS.map((a) => `'${a}'`).join(', ')}, got ${String(c.congestion)}`);
   }
   if (!(c.rtoMin <= c.rtoInitial && c.rtoInitial <= c.rtoMax)) {
     invalid(`need rtoMin <= rtoInitial <= rtoMax, got ${c.rtoMin}, ${c.rtoInitial}, ${c.rtoMax}`);

@@ -3,7 +3,7 @@ import { TCP_DEFAULTS, type ResolvedTcpConfig } from '../config.js';
 import { TCP_MAX_WINDOW_SCALE, TcpFlags as F } from '../wire/fields.js';
 import type { TcpOptions } from '../wire/options.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/seq.js';
-import { NewReno, type CongestionControl } from './congestion.js';
+import { createCongestionControl, type CongestionControl } from './congestion/index.js';
 import { Reassembly } from './reassembly.js';
 import { RingBuffer } from './ring.js';
 import { RttEstimator } from './rtt.js';
@@ -30,7 +30,7 @@ export interface TcpOpenOptions {
   readonly config?: ResolvedTcpConfig;
   /** Added to `now` for our TSval (RFC 7323 §5.4 suggests a random offset per connection); default 0. */
   readonly tsOffset?: number;
-  /** The congestion controller (default NewReno with `config.initialCwnd`). */
+  /** The congestion controller (default: `config.congestion`, CUBIC unless set, with `config.initialCwnd`). */
   readonly congestion?: CongestionControl;
 }
 
@@ -104,7 +104,8 @@ export interface TcpConnectionInfo {
  * acceptability), PAWS, receive with cumulative ACKs, sending
  * within the peer's window, congestion window and MSS, RFC 6298 RTO with
  * Karn's rule or timestamps and a retry limit, go-back-N retransmission
- * after an RTO, NewReno fast retransmit and recovery, bounded reassembly of
+ * after an RTO, fast retransmit and RFC 6582 recovery with CUBIC (default)
+ * or NewReno congestion control, bounded reassembly of
  * out-of-order data with SACK blocks, delayed ACKs, zero-window probes.
  * Not yet: SACK-based recovery, Nagle, keepalive, urgent data (see the
  * README for the exact list).
@@ -235,7 +236,7 @@ export class TcpConnection {
     this.reasm = new Reassembly(this.cfg.reassemblyRanges);
     this.rtt = new RttEstimator(this.cfg.rtoInitial, this.cfg.rtoMin, this.cfg.rtoMax);
     this.effMss = Math.min(this.cfg.mss, TCP_DEFAULT_MSS);
-    this.cc = opts.congestion ?? new NewReno(this.cfg.initialCwnd);
+    this.cc = opts.congestion ?? createCongestionControl(this.cfg.congestion, this.cfg.initialCwnd);
     this.seg.srcPort = this.localPort;
     this.seg.dstPort = this.remotePort;
   }
@@ -768,7 +769,7 @@ export class TcpConnection {
         this.retransmitHead = true;
         this.counters.fastRetransmits++;
       }
-    } else if (dataAcked > 0) this.cc.onAck(dataAcked, this.effMss, now);
+    } else if (dataAcked > 0) this.cc.onAck(dataAcked, this.effMss, now, this.rtt.srtt);
   }
 
   /** RFC 5681 §3.2 and RFC 6582 §3.2: count duplicates; the third starts fast retransmit unless an RTO's losses are still being repaired. */

@@ -4,5 +4,8 @@ export { TcpConnection, TCP_DEFAULT_MSS, type TcpConnectionCounters, type TcpCon
 export { SegmentIn, SegmentOut, type TcpOutput } from './segment.js';
 export { TcpState, type TcpError } from './state.js';
 export { listenerInput, resetFor, type ListenVerdict } from './closed.js';
-export { NewReno, type CongestionControl } from './congestion.js';
+export {
+  Cubic, CUBIC_ALPHA, CUBIC_BETA, CUBIC_C, NewReno, createCongestionControl, cubicK, cubicWindow, initialWindow,
+  type CongestionAlgorithm, type CongestionControl,
+} from './congestion/index.js';
 export { halfSipHash24, tcpIsn, type IsnSecret } from './isn.js';

@@ -3,7 +3,7 @@ import { plain } from './fixtures.test-helper.js';
 import { pattern } from './script.test-helper.js';
 import type { Step } from './script.test-helper.js';
 
-// Fast retransmit and NewReno recovery (RFC 5681 §3.2, RFC 6582).
+// Fast retransmit and NewReno recovery (RFC 5681 §3.2, RFC 6582), with NewReno's and CUBIC's window.
 
 /** Five segments of 1000 bytes out at t=20 (IW 10000 allows them all). */
 const FIVE: readonly Step[] = [
@@ -17,7 +17,7 @@ const FIVE: readonly Step[] = [
 
 describe('fast retransmit and NewReno', () => {
   it('the third duplicate ACK retransmits the first segment; the full ACK ends recovery', () => {
-    const s = plain().run([
+    const s = plain({ congestion: 'newreno' }).run([
       ...FIVE,
       [30, '<', '. 1:1(0) ack 1 win 65535'],
       [31, '<', '. 1:1(0) ack 1 win 65535'],
@@ -33,6 +33,20 @@ describe('fast retransmit and NewReno', () => {
     // Full ACK: cwnd = min(ssthresh, max(flight 0, MSS) + MSS).
     expect(s.conn!.info()).toMatchObject({ ssthresh: 2500, cwnd: 2000, recovering: false, bytesInFlight: 0 });
     expect(s.conn!.counters).toMatchObject({ fastRetransmits: 1, retransmits: 1, timeouts: 0 });
+  });
+
+  it('with CUBIC (the default) the third duplicate ACK sets ssthresh to 0.7 × FlightSize (RFC 9438 §4.6)', () => {
+    const s = plain().run([
+      ...FIVE,
+      [30, '<', '. 1:1(0) ack 1 win 65535'],
+      [31, '<', '. 1:1(0) ack 1 win 65535'],
+      [32, '<', '. 1:1(0) ack 1 win 65535'],
+      [32, '>', '. 1:1001(1000) ack 1'],
+    ]).done();
+    // ssthresh = max(0.7·5000, 2·1000); cwnd = ssthresh + 3·MSS during RFC 6582 recovery.
+    expect(s.conn!.info()).toMatchObject({ ssthresh: 3500, cwnd: 6500, recovering: true });
+    s.run([[42, '<', '. 1:1(0) ack 5001 win 65535']]).done();
+    expect(s.conn!.info()).toMatchObject({ ssthresh: 3500, cwnd: 2000, recovering: false, bytesInFlight: 0 });
   });
 
   it('a partial ACK retransmits the next hole at once (RFC 6582 §3.2 step 5)', () => {

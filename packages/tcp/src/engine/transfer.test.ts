@@ -224,6 +224,7 @@ describe('two engines back to back (virtual time, seeded)', () => {
               timeWait: fc.constantFrom(0, 1000, 60_000),
               delayedAck: fc.constantFrom(0, 40, 200),
               reassemblyRanges: fc.constantFrom(0, 1, 32),
+              congestion: fc.constantFrom('cubic' as const, 'newreno' as const),
             },
             { requiredKeys: [] },
           ),
