@@ -11,6 +11,9 @@ describe('TcpConfig', () => {
     expect(resolveTcpConfig({ mss: 536, timestamps: false })).toMatchObject({ mss: 536, timestamps: false, sack: true });
     expect(c.congestion).toBe('cubic'); // RFC 9438 is the default (issue 3)
     expect(resolveTcpConfig({ congestion: 'newreno' }).congestion).toBe('newreno');
+    expect(c).toMatchObject({
+      noDelay: false, keepalive: false, keepaliveIdle: 7_200_000, keepaliveInterval: 75_000, keepaliveCount: 9, userTimeout: 0, finWait2Timeout: 60_000,
+    });
   });
 
   it.each([
@@ -25,6 +28,13 @@ describe('TcpConfig', () => {
     [{ nagle: true }, /unknown option "nagle"/],
     [{ congestion: 'bbr' }, /congestion must be one of 'cubic', 'newreno', got bbr/],
     [{ congestion: 1 }, /congestion must be one of/],
+    [{ noDelay: 1 }, /noDelay must be true or false/],
+    [{ keepalive: 'on' }, /keepalive must be true or false/],
+    [{ keepaliveIdle: 0 }, /keepaliveIdle must be an integer 1\.\./],
+    [{ keepaliveInterval: -1 }, /keepaliveInterval/],
+    [{ keepaliveCount: 0 }, /keepaliveCount must be an integer 1\.\.255/],
+    [{ userTimeout: -5 }, /userTimeout must be an integer 0\.\./],
+    [{ finWait2Timeout: 1.5 }, /finWait2Timeout/],
   ])('rejects %o', (bad, message) => {
     let err: unknown;
     try {

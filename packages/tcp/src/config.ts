@@ -7,7 +7,7 @@ import type { CongestionAlgorithm } from './engine/congestion/index.js';
  * and rejects what is out of range. Times are milliseconds.
  *
  * Only what the engine implements is here: knobs for later features
- * (delayed ACKs, Nagle, keepalive, backlog...) join when the features do.
+ * (backlog, SYN cookies...) join when the features do.
  */
 export interface TcpConfig {
   /**
@@ -69,6 +69,39 @@ export interface TcpConfig {
    * send (RFC 2018 §4).
    */
   reassemblyRanges?: number;
+  /**
+   * Turn Nagle's algorithm off (like TCP_NODELAY; default false). With it on
+   * (RFC 896, RFC 9293 §3.7.4) a segment smaller than the MSS waits while
+   * sent data is unacknowledged, so small writes coalesce. The connection's
+   * `setNoDelay` changes it later.
+   */
+  noDelay?: boolean;
+  /**
+   * Send keepalive probes on an idle connection (RFC 1122 §4.2.3.6, like
+   * SO_KEEPALIVE; default false). The connection's `setKeepalive` changes it later.
+   */
+  keepalive?: boolean;
+  /** Idle time before the first keepalive probe, ms: nothing heard from the peer this long (default 7200000, Linux's tcp_keepalive_time; RFC 1122 asks ≥ 2 h). */
+  keepaliveIdle?: number;
+  /** Time between unanswered keepalive probes, ms (default 75000, Linux's tcp_keepalive_intvl). */
+  keepaliveInterval?: number;
+  /** Unanswered probes after which the connection fails with 'timeout' (default 9, Linux's tcp_keepalive_probes). */
+  keepaliveCount?: number;
+  /**
+   * User timeout (RFC 9293 §3.8.3, RFC 5482 semantics, like Linux's
+   * TCP_USER_TIMEOUT), ms: when sent data (or a FIN, or a zero-window probe)
+   * stays unacknowledged this long with no progress, the connection fails
+   * with 'timeout', however many retransmissions that is. 0 (the default):
+   * none; only `retries` limits the retransmissions.
+   */
+  userTimeout?: number;
+  /**
+   * How long a connection the application has closed (`close()`) waits in
+   * FIN-WAIT-2 for the peer's FIN before it ends with 'timeout', ms (default
+   * 60000, Linux's tcp_fin_timeout). A connection only shut down for
+   * sending waits as long as it takes.
+   */
+  finWait2Timeout?: number;
 }
 
 /** A TcpConfig with every field filled in: what a connection runs with. */
@@ -93,6 +126,13 @@ export const TCP_DEFAULTS: ResolvedTcpConfig = Object.freeze({
   initialCwnd: 10,
   congestion: 'cubic',
   reassemblyRanges: 32,
+  noDelay: false,
+  keepalive: false,
+  keepaliveIdle: 7_200_000,
+  keepaliveInterval: 75_000,
+  keepaliveCount: 9,
+  userTimeout: 0,
+  finWait2Timeout: 60_000,
 });
 
 /** The values `congestion` may take. */
@@ -117,6 +157,11 @@ const RANGES: { readonly [K in keyof TcpConfig]?: readonly [number, number] } = 
   delayedAck: [0, 499],
   initialCwnd: [1, 1_000],
   reassemblyRanges: [0, 1_024],
+  keepaliveIdle: [1, 2_147_483_647],
+  keepaliveInterval: [1, 2_147_483_647],
+  keepaliveCount: [1, 255],
+  userTimeout: [0, 2_147_483_647],
+  finWait2Timeout: [0, 3_600_000],
 };
 
 /**
@@ -135,7 +180,7 @@ export function resolveTcpConfig(config: TcpConfig = {}): ResolvedTcpConfig {
     const v = c[key];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) invalid(`${key} must be an integer ${min}..${max}, got ${String(v)}`);
   }
-  for (const key of ['windowScaling', 'timestamps', 'sack'] as const) {
+  for (const key of ['windowScaling', 'timestamps', 'sack', 'noDelay', 'keepalive'] as const) {
     if (typeof c[key] !== 'boolean') invalid(`${key} must be true or false, got ${String(c[key])}`);
   }
   if (!CONGESTION_ALGORITHMS.includes(c.congestion)) {

@@ -106,8 +106,10 @@ export interface TcpConnectionInfo {
  * Karn's rule or timestamps and a retry limit, go-back-N retransmission
  * after an RTO, fast retransmit and RFC 6582 recovery with CUBIC (default)
  * or NewReno congestion control, bounded reassembly of
- * out-of-order data with SACK blocks, delayed ACKs, zero-window probes.
- * Not yet: SACK-based recovery, Nagle, keepalive, urgent data (see the
+ * out-of-order data with SACK blocks, delayed ACKs, zero-window probes,
+ * Nagle with a no-delay switch, silly-window avoidance on both sides,
+ * keepalive, a user timeout, a FIN-WAIT-2 timeout.
+ * Not yet: SACK-based recovery, urgent data (see the
  * README for the exact list).
  */
 export class TcpConnection {
@@ -148,6 +150,10 @@ export class TcpConnection {
   private sndBufSeq: number;
   /** The application asked for a FIN (shutdown/close): it follows the buffered data. */
   private finQueued = false;
+  /** Nagle's algorithm is off (`config.noDelay`, `setNoDelay`). */
+  private nagleOff: boolean;
+  /** End of the last new segment shorter than the MSS (Nagle, Minshall's form): small data is in flight while it is past SND.UNA. */
+  private sndSml: number;
 
   // Receive sequence space.
   private irs = 0;
@@ -184,6 +190,16 @@ export class TcpConnection {
   private timeWaitDeadline = Infinity;
   /** A zero-window probe may go past the window (RFC 9293 §3.8.6.1). */
   private forceProbe = false;
+  /** The persist timer fired while SWS avoidance held data: send what the window takes on this poll. */
+  private swsOverride = false;
+  /** Keepalive (RFC 1122 §4.2.3.6): on or off, when the timer next fires, and probes sent unanswered. */
+  private kaOn: boolean;
+  private kaDeadline = Infinity;
+  private kaProbes = 0;
+  /** User timeout (RFC 5482): when unacknowledged data has gone without progress for `userTimeout` ms. */
+  private userDeadline = Infinity;
+  /** When an orphaned FIN-WAIT-2 gives up (`finWait2Timeout`, Linux's tcp_fin_timeout). */
+  private fw2Deadline = Infinity;
 
   // Loss recovery (RFC 5681 §3.2, RFC 6582). `recover` is one past the highest sequence number sent when
   // recovery began (or the last RTO fired); a full ACK reaches it.
@@ -230,6 +246,7 @@ export class TcpConnection {
     this.sndMax = this.iss;
     this.sndBufSeq = seqAdd(this.iss, 1);
     this.recover = this.iss;
+    this.sndSml = this.iss;
     this.tsOffset = (opts.tsOffset ?? 0) >>> 0;
     this.sendBuf = new RingBuffer(this.cfg.sendBufferSize);
     this.recvBuf = new RingBuffer(this.cfg.recvBufferSize);
@@ -237,6 +254,8 @@ export class TcpConnection {
     this.rtt = new RttEstimator(this.cfg.rtoInitial, this.cfg.rtoMin, this.cfg.rtoMax);
     this.effMss = Math.min(this.cfg.mss, TCP_DEFAULT_MSS);
     this.cc = opts.congestion ?? createCongestionControl(this.cfg.congestion, this.cfg.initialCwnd);
+    this.nagleOff = this.cfg.noDelay;
+    this.kaOn = this.cfg.keepalive;
     this.seg.srcPort = this.localPort;
     this.seg.dstPort = this.remotePort;
   }
@@ -283,6 +302,37 @@ export class TcpConnection {
     return !this.finQueued && (s === TcpState.SYN_SENT || s === TcpState.SYN_RECEIVED || s === TcpState.ESTABLISHED || s === TcpState.CLOSE_WAIT);
   }
 
+  /** True when Nagle's algorithm is off: small segments go at once (TCP_NODELAY). */
+  get noDelay(): boolean {
+    return this.nagleOff;
+  }
+
+  /**
+   * Turns Nagle's algorithm (RFC 9293 §3.7.4) off (true) or on (false) for
+   * this connection, like TCP_NODELAY; data it held goes on the next `poll`.
+   */
+  setNoDelay(on: boolean): void {
+    this.nagleOff = on;
+  }
+
+  /** True when keepalive probes are on. */
+  get keepalive(): boolean {
+    return this.kaOn;
+  }
+
+  /**
+   * Turns keepalive (RFC 1122 §4.2.3.6) on or off for this connection, like
+   * SO_KEEPALIVE: after `keepaliveIdle` ms without a segment from the peer,
+   * a probe every `keepaliveInterval` ms; `keepaliveCount` unanswered probes
+   * fail the connection with 'timeout'. Turned on, the idle time counts
+   * from `now`.
+   */
+  setKeepalive(on: boolean, now: number): void {
+    this.kaOn = on;
+    this.kaProbes = 0;
+    this.kaDeadline = on ? now + this.cfg.keepaliveIdle : Infinity;
+  }
+
   /**
    * Copies as much of `bytes` as fits into the send buffer (RFC 9293 §3.10.2)
    * and returns how much it took; it goes out on the next `poll`. Throws
@@ -305,7 +355,7 @@ export class TcpConnection {
     if (n > 0 && this.receiving()) {
       // Compared with what the peer was last told, so small reads add up to an update.
       const gain = this.windowToAdvertise() - Math.max(seqDiff(this.rcvAdvRight, this.rcvNxt), 0);
-      if (gain >= Math.min(this.recvBuf.capacity >>> 1, this.effMss)) this.ackNow = true;
+      if (gain >= this.windowStep()) this.ackNow = true;
     }
     return n;
   }
@@ -381,7 +431,7 @@ export class TcpConnection {
 
   /**
    * When `poll` must next run (absolute ms, as `now`), or Infinity: the RTO
-   * / persist timer, the delayed ACK and TIME-WAIT; -Infinity when a control segment (SYN,
+   * / persist / SWS override timer, the delayed ACK, keepalive, the user timeout, FIN-WAIT-2 and TIME-WAIT; -Infinity when a control segment (SYN,
    * SYN-ACK, ACK, RST) waits to go out. Unsent data does not count: poll
    * after `send`.
    */
@@ -393,7 +443,7 @@ export class TcpConnection {
       if (this.sndNxt === this.iss || this.synAckAgain) return -Infinity;
     }
     if (this.ackNow && this.st !== TcpState.SYN_SENT && this.st !== TcpState.CLOSED) return -Infinity;
-    return Math.min(this.rtoDeadline, this.timeWaitDeadline, this.delAckDeadline);
+    return Math.min(this.rtoDeadline, this.timeWaitDeadline, this.delAckDeadline, this.userDeadline, this.fw2Deadline, this.keepaliveArmed() ? this.kaDeadline : Infinity);
   }
 
   // ------------------------------------------------------------ input
@@ -430,7 +480,7 @@ export class TcpConnection {
     this.sndWl2 = seg.ack;
     if (hasAck) {
       this.ackAdvance(seg, now);
-      this.established();
+      this.established(now);
       this.ackNow = true;
     } else {
       // Simultaneous open: our SYN goes again, now with an ACK (a retransmission, so no RTT sample).
@@ -470,8 +520,9 @@ export class TcpConnection {
     return shift;
   }
 
-  private established(): void {
+  private established(now: number): void {
     this.synAckAgain = false; // the handshake is over: a SYN-ACK owed to a repeated SYN is moot
+    this.heard(now);
     this.cc.onEstablished(this.effMss);
     this.st = this.finQueued ? TcpState.FIN_WAIT_1 : TcpState.ESTABLISHED;
   }
@@ -497,7 +548,7 @@ export class TcpConnection {
       this.sndWl1 = seg.seq;
       this.sndWl2 = seg.ack;
       this.ackAdvance(seg, now);
-      this.established();
+      this.established(now);
       return;
     }
 
@@ -509,6 +560,10 @@ export class TcpConnection {
         return;
       }
     }
+
+    // The peer is alive (keepalive): also when its segment falls outside a closed window, as its ACKs to our
+    // zero-window probes and keepalive probes may (their SEG.SEQ lies past a window of 0).
+    if (!rst) this.heard(now);
 
     // First: is the segment in the window?
     if (!this.acceptable(seg)) {
@@ -544,7 +599,7 @@ export class TcpConnection {
       this.maxSndWnd = Math.max(this.maxSndWnd, this.sndWnd);
       this.sndWl1 = seg.seq;
       this.sndWl2 = seg.ack;
-      this.established();
+      this.established(now);
     }
     // RFC 5961 §5.2: SND.UNA − MAX.SND.WND ≤ SEG.ACK ≤ SND.NXT, else a challenge ACK (blind data injection).
     if (seqGt(seg.ack, this.sndMax) || seqLt(seg.ack, seqAdd(this.sndUna, -this.maxSndWnd))) {
@@ -575,7 +630,10 @@ export class TcpConnection {
     const finAcked = this.finQueued && seqGt(this.sndUna, this.finSeq());
     switch (this.st) {
       case TcpState.FIN_WAIT_1:
-        if (finAcked) this.st = TcpState.FIN_WAIT_2;
+        if (finAcked) {
+          this.st = TcpState.FIN_WAIT_2;
+          this.armFinWait2(now);
+        }
         break;
       case TcpState.CLOSING:
         if (finAcked) this.enterTimeWait(now);
@@ -758,6 +816,8 @@ export class TcpConnection {
     // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it (on every partial ACK
     // too: RFC 6582 §4's "Slow-but-Steady" variant).
     this.rtoDeadline = this.sndUna === this.sndMax ? Infinity : now + this.rtt.rto;
+    // The user timeout (RFC 5482) counts from the last progress.
+    this.userDeadline = this.sndUna === this.sndMax || this.cfg.userTimeout === 0 ? Infinity : now + this.cfg.userTimeout;
     this.dupAcks = 0;
     if (this.inRecovery) {
       if (seqGe(ack, this.recover)) {
@@ -797,8 +857,11 @@ export class TcpConnection {
    */
   poll(now: number, out: TcpOutput): number {
     if (now >= this.timeWaitDeadline) this.toClosed();
+    if (now >= this.userDeadline || now >= this.fw2Deadline) this.fail('timeout');
+    this.armFinWait2(now);
     if (now >= this.rtoDeadline) this.onRetransmitTimeout(now);
     if (now >= this.delAckDeadline) this.ackNow = true;
+    const probe = this.keepaliveArmed() && now >= this.kaDeadline && this.onKeepaliveTimer(now);
     let sent = 0;
     if (this.rstPending) {
       if (!this.emitControl(out, this.rstSeq, this.rstAck, this.rstFlags, 0, NO_OPTIONS)) return sent;
@@ -815,6 +878,13 @@ export class TcpConnection {
       default:
         if (this.retransmitHead) sent += this.retransmitFirst(now, out);
         sent += this.sendData(now, out);
+    }
+    this.swsOverride = false;
+    // A keepalive probe (RFC 1122 §4.2.3.6): SEG.SEQ = SND.NXT − 1 and no data, which the peer must answer
+    // with an ACK. A probe the device refuses counts as sent (a lost probe).
+    if (probe && this.emitControl(out, seqAdd(this.sndMax, -1), this.rcvNxt, F.ACK, this.windowField(), this.optionsFor(now))) {
+      this.ackSent();
+      sent++;
     }
     // A pure ACK carries SND.MAX, the RFC's SND.NXT: after go-back-N our sndNxt may lie before the peer's
     // RCV.NXT, and a zero-length segment there would be unacceptable to it, ACK field and all.
@@ -870,6 +940,7 @@ export class TcpConnection {
     const s = this.st;
     if (!(s === TcpState.ESTABLISHED || s === TcpState.CLOSE_WAIT || s === TcpState.FIN_WAIT_1 || s === TcpState.CLOSING || s === TcpState.LAST_ACK)) return 0;
     let sent = 0;
+    let held = false;
     for (;;) {
       const offset = seqDiff(this.sndNxt, this.sndBufSeq);
       const unsent = this.sendBuf.length - offset;
@@ -879,6 +950,10 @@ export class TcpConnection {
       const n = Math.max(0, Math.min(unsent, this.effMss, room));
       const fin = this.finQueued && n === unsent && unsent >= 0 && !seqGt(this.sndNxt, this.finSeq());
       if (n === 0 && !fin) break;
+      if (n < this.effMss && !fin && this.holdSmall(n, unsent)) {
+        held = true;
+        break;
+      }
       const g = this.seg;
       g.seq = this.sndNxt;
       g.ack = this.rcvNxt;
@@ -895,22 +970,43 @@ export class TcpConnection {
       if (!isNew) this.counters.retransmits++;
       this.sndNxt = seqAdd(this.sndNxt, n + (fin ? 1 : 0));
       if (seqGt(this.sndNxt, this.sndMax)) this.sndMax = this.sndNxt;
+      if (isNew && n < this.effMss) this.sndSml = this.sndNxt;
       if (isNew && !this.tsOn && !this.rttTiming) {
         this.rttTiming = true;
         this.rttSeq = this.sndNxt;
         this.rttTime = now;
       }
       if (this.rtoDeadline === Infinity) this.rtoDeadline = now + this.rtt.rto;
+      if (this.userDeadline === Infinity && this.cfg.userTimeout > 0) this.userDeadline = now + this.cfg.userTimeout;
       this.forceProbe = false;
       this.ackSent();
       sent++;
       if (fin) break;
     }
-    // Persist (RFC 9293 §3.8.6.1): data waits behind a zero window with nothing in flight to bring an update.
-    if (this.rtoDeadline === Infinity && this.sndWnd === 0 && this.sndUna === this.sndMax && (this.sendBuf.length > 0 || this.finQueued) && !seqGt(this.sndUna, this.finSeq())) {
+    // Persist (RFC 9293 §3.8.6.1): data waits behind a zero window, or a window too small to use (the SWS
+    // override timer, RFC 1122 §4.2.3.4), with nothing in flight to bring an update.
+    if (this.rtoDeadline === Infinity && (this.sndWnd === 0 || held) && this.sndUna === this.sndMax && (this.sendBuf.length > 0 || this.finQueued) && !seqGt(this.sndUna, this.finSeq())) {
       this.rtoDeadline = now + this.rtt.rto;
     }
     return sent;
+  }
+
+  /**
+   * Whether a new segment of `n` < MSS bytes (no FIN) waits, `unsent` being
+   * what is queued: sender-side silly-window avoidance and Nagle. Nagle (RFC 896, RFC 9293 §3.7.4) in Minshall's form, as
+   * Linux has it: when all that is queued fits but is less than an MSS, it
+   * waits while an earlier less-than-MSS segment is unacknowledged, unless
+   * `noDelay` (so the tail of a large write is not held behind its full
+   * segments). Retransmissions and zero-window probes never wait.
+   */
+  private holdSmall(n: number, unsent: number): boolean {
+    if (this.forceProbe || this.swsOverride || seqLt(this.sndNxt, this.sndMax)) return false;
+    if (n === unsent) return !this.nagleOff && seqGt(this.sndSml, this.sndUna);
+    // Sender-side SWS avoidance (RFC 9293 §3.8.6.2.1, RFC 1122 §4.2.3.4): the usable window holds less than
+    // all that is queued and less than an MSS; send only when it is at least half the largest window the
+    // peer ever offered. Else wait for ACKs to open it, or for the override timer (the persist timer, armed
+    // in sendData when nothing is in flight).
+    return n < this.maxSndWnd / 2;
   }
 
   /** Sends the first unacknowledged segment again, outside the windows (RFC 5681 §3.2 step 2, RFC 6582 step 5). */
@@ -944,6 +1040,47 @@ export class TcpConnection {
     return 1;
   }
 
+  /**
+   * FIN-WAIT-2 after `close()` (not after `shutdown()` alone): the peer's FIN
+   * may never come, so the connection ends with 'timeout' after
+   * `finWait2Timeout` ms (Linux's tcp_fin_timeout; RFC 9293 sets no limit).
+   * Counted from reaching FIN-WAIT-2, or from the first poll after a
+   * `close()` that came later.
+   */
+  private armFinWait2(now: number): void {
+    if (this.fw2Deadline === Infinity && this.appClosed && this.st === TcpState.FIN_WAIT_2) this.fw2Deadline = now + this.cfg.finWait2Timeout;
+  }
+
+  /** The keepalive timer runs: on, and in a state where the connection idles with the peer (ESTABLISHED, CLOSE-WAIT, FIN-WAIT-2). */
+  private keepaliveArmed(): boolean {
+    const s = this.st;
+    return this.kaOn && (s === TcpState.ESTABLISHED || s === TcpState.CLOSE_WAIT || s === TcpState.FIN_WAIT_2);
+  }
+
+  /**
+   * The keepalive timer fired (RFC 1122 §4.2.3.6, timed as Linux does): after
+   * `keepaliveCount` unanswered probes the connection fails with 'timeout';
+   * while data is outstanding or queued the retransmission timer watches the
+   * peer, so no probe, and the timer looks again an interval later. Returns
+   * whether a probe goes out.
+   */
+  private onKeepaliveTimer(now: number): boolean {
+    if (this.kaProbes >= this.cfg.keepaliveCount) {
+      this.fail('timeout');
+      return false;
+    }
+    this.kaDeadline = now + this.cfg.keepaliveInterval;
+    if (this.sndMax !== this.sndUna || this.sendBuf.length > seqDiff(this.sndMax, this.sndBufSeq)) return false;
+    this.kaProbes++;
+    return true;
+  }
+
+  /** A segment from the peer passed PAWS: the connection is not idle, probes are answered. */
+  private heard(now: number): void {
+    this.kaProbes = 0;
+    if (this.kaOn) this.kaDeadline = now + this.cfg.keepaliveIdle;
+  }
+
   /** Sequence number of our FIN (meaningful once `finQueued`): right after the last buffered byte. */
   private finSeq(): number {
     return seqAdd(this.sndBufSeq, this.sendBuf.length);
@@ -973,6 +1110,7 @@ export class TcpConnection {
       this.retransmitHead = false;
       this.sndNxt = this.sndUna;
       if (this.sndWnd === 0) this.forceProbe = true;
+      else if (flight === 0) this.swsOverride = true;
     }
     this.rttTiming = false;
     this.tsAtTimeout = this.tsNow(now);
@@ -988,11 +1126,20 @@ export class TcpConnection {
    * advertised, and both move together as data arrives.
    */
   private windowField(): number {
-    const w = Math.min(Math.floor(this.recvBuf.free / 2 ** this.rcvWs), 0xffff);
     const unit = 2 ** this.rcvWs;
-    const right = seqAdd(this.rcvNxt, w * unit);
-    if (seqGt(right, this.rcvAdvRight)) this.rcvAdvRight = right;
+    const w = Math.min(Math.floor(this.recvBuf.free / unit), 0xffff);
+    // Receiver-side SWS avoidance (RFC 9293 §3.8.6.2.2, RFC 1122 §4.2.3.3): the right edge moves only
+    // by min(buffer/2, MSS) or more, or to offer the whole buffer once the application has read all; until
+    // then the edge last advertised stays.
+    const old = Math.max(seqDiff(this.rcvAdvRight, this.rcvNxt), 0);
+    if (w * unit - old < this.windowStep() && this.recvBuf.length > 0) return Math.min(Math.floor(old / unit), 0xffff);
+    this.rcvAdvRight = seqAdd(this.rcvNxt, w * unit);
     return w;
+  }
+
+  /** The least the right edge of our window moves by (RFC 9293 §3.8.6.2.2): min(buffer/2, MSS). */
+  private windowStep(): number {
+    return Math.min(this.recvBuf.capacity >>> 1, this.effMss);
   }
 
   /** What `windowField` would advertise now, in bytes (for window-update decisions). */
@@ -1051,6 +1198,8 @@ export class TcpConnection {
   private enterTimeWait(now: number): void {
     this.st = TcpState.TIME_WAIT;
     this.rtoDeadline = Infinity;
+    this.userDeadline = Infinity;
+    this.fw2Deadline = Infinity;
     this.timeWaitDeadline = now + this.cfg.timeWait;
   }
 
@@ -1062,6 +1211,8 @@ export class TcpConnection {
   private toClosed(): void {
     this.st = TcpState.CLOSED;
     this.rtoDeadline = Infinity;
+    this.userDeadline = Infinity;
+    this.fw2Deadline = Infinity;
     this.timeWaitDeadline = Infinity;
     this.ackNow = false;
     this.delAckDeadline = Infinity;
