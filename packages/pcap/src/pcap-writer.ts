@@ -1,3 +1,4 @@
+import { CaptureWriter } from './writer-base.js';
 import { StackError } from '@stack/interfaces';
 import type { PacketDirection, PacketRecorder } from './recorder.js';
 import type { PcapSink } from './sink.js';
@@ -39,21 +40,15 @@ export function checkResolution(resolution: string, what: string): TimestampReso
  * chunk per packet. Times are the caller's milliseconds, so a simulation
  * writes the same bytes on every run of a seed.
  */
-export class PcapWriter implements PacketRecorder {
+export class PcapWriter extends CaptureWriter implements PacketRecorder {
   readonly resolution: TimestampResolution;
   readonly snaplen: number;
   readonly linkType: number;
-  /** Packets written. */
-  packets = 0;
-  /** Bytes handed to the sink, header included. */
-  bytes = 0;
-  private readonly sink: PcapSink;
   private readonly ticks: number;
   private readonly time: SplitTime = { sec: 0, frac: 0 };
-  private closed = false;
 
   constructor(sink: PcapSink, options: PcapWriterOptions = {}) {
-    this.sink = sink;
+    super(sink);
     this.resolution = checkResolution(options.resolution ?? 'us', 'PcapWriter');
     this.snaplen = checkSnaplen(options.snaplen ?? DEFAULT_SNAPLEN, 'PcapWriter');
     const linkType = options.linkType ?? LinkType.ETHERNET;
@@ -93,17 +88,5 @@ export class PcapWriter implements PacketRecorder {
     rec.set(captured === frame.length ? frame : frame.subarray(0, captured), PcapRecordHeader.LENGTH);
     this.packets++;
     this.emit(rec);
-  }
-
-  /** Stops writing and closes the sink if it can be closed. Idempotent. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.sink.close?.();
-  }
-
-  private emit(chunk: Uint8Array): void {
-    this.bytes += chunk.length;
-    this.sink(chunk);
   }
 }

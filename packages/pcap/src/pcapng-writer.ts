@@ -1,3 +1,4 @@
+import { CaptureWriter } from './writer-base.js';
 import { StackError } from '@stack/interfaces';
 import { DEFAULT_SNAPLEN, checkResolution, checkSnaplen } from './pcap-writer.js';
 import type { PacketDirection, PacketRecorder } from './recorder.js';
@@ -73,23 +74,17 @@ function newBlock(type: number, total: number): { buf: Uint8Array; view: DataVie
  * per packet with the direction in epb_flags. Times are the caller's
  * milliseconds, so a simulation writes the same bytes on every run of a seed.
  */
-export class PcapngWriter implements PacketRecorder {
+export class PcapngWriter extends CaptureWriter implements PacketRecorder {
   readonly resolution: TimestampResolution;
   readonly snaplen: number;
-  /** Packets written. */
-  packets = 0;
-  /** Bytes handed to the sink. */
-  bytes = 0;
-  private readonly sink: PcapSink;
   private readonly ticks: number;
   private readonly snaplens: number[] = [];
   private readonly names: string[] = [];
   private readonly time: SplitTime = { sec: 0, frac: 0 };
   private readonly ticks64: Ticks64 = { high: 0, low: 0 };
-  private closed = false;
 
   constructor(sink: PcapSink, options: PcapngWriterOptions = {}) {
-    this.sink = sink;
+    super(sink);
     this.resolution = checkResolution(options.resolution ?? 'us', 'PcapngWriter');
     this.snaplen = checkSnaplen(options.snaplen ?? DEFAULT_SNAPLEN, 'PcapngWriter');
     this.ticks = ticksPerSecond(this.resolution);
@@ -187,17 +182,5 @@ export class PcapngWriter implements PacketRecorder {
     }
     this.packets++;
     this.emit(buf);
-  }
-
-  /** Stops writing and closes the sink if it can be closed. Idempotent. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.sink.close?.();
-  }
-
-  private emit(chunk: Uint8Array): void {
-    this.bytes += chunk.length;
-    this.sink(chunk);
   }
 }
