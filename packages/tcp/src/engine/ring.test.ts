@@ -41,4 +41,33 @@ describe('RingBuffer', () => {
       }),
     );
   });
+
+  it('allocates lazily, grows keeping wrapped and out-of-order bytes, and gives storage back on clear', () => {
+    const r = new RingBuffer(65_536);
+    expect(r.allocated).toBe(0);
+    expect(r.free).toBe(65_536);
+    r.write(new Uint8Array(1500).fill(1));
+    expect(r.allocated).toBe(2048);
+    r.read(new Uint8Array(1400)); // head near the end of the storage: the next write wraps
+    r.write(new Uint8Array(1000).fill(2));
+    r.writeAt(500, new Uint8Array(3000).fill(3)); // forces growth while wrapped, past the tail
+    expect(r.allocated).toBeGreaterThanOrEqual(1100 + 500 + 3000);
+    r.write(new Uint8Array(500).fill(4)); // fills the gap before the held range
+    r.commit(3000);
+    const all = new Uint8Array(r.length);
+    expect(r.read(all)).toBe(100 + 1000 + 500 + 3000);
+    expect(all.subarray(0, 100).every((b) => b === 1)).toBe(true);
+    expect(all.subarray(100, 1100).every((b) => b === 2)).toBe(true);
+    expect(all.subarray(1100, 1600).every((b) => b === 4)).toBe(true);
+    expect(all.subarray(1600).every((b) => b === 3)).toBe(true);
+    r.clear();
+    expect(r.allocated).toBe(0);
+  });
+
+  it('never allocates past its capacity', () => {
+    const r = new RingBuffer(3000);
+    r.write(new Uint8Array(2500));
+    expect(r.allocated).toBe(3000);
+    expect(r.write(new Uint8Array(1000))).toBe(500);
+  });
 });

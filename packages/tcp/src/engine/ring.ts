@@ -1,34 +1,67 @@
+/** Smallest storage a ring allocates once it holds anything. */
+const MIN_STORAGE = 2048;
+const EMPTY = new Uint8Array(0);
+
 /**
  * A fixed-capacity byte ring: the send and receive buffers of a connection
  * (RFC 9293 §3.8.6: the receive window is this buffer's free space). Bytes
  * are copied in once and out once; `peek` reads at an offset without
  * consuming, so the send side can retransmit what is still unacknowledged.
- * Allocation happens only in the constructor.
+ *
+ * `capacity` is a limit, not an allocation: storage starts empty and grows
+ * (doubling, never past the capacity) as bytes arrive, so ten thousand idle
+ * connections with 64 KiB buffers do not hold 1.3 GB; `clear()` gives it
+ * back. Growing copies what is held once; a connection that reached its
+ * working size allocates nothing more.
  */
 export class RingBuffer {
-  private readonly buf: Uint8Array;
+  private buf: Uint8Array = EMPTY;
+  private readonly cap: number;
   /** Index of the first byte held. */
   private head = 0;
   /** Bytes held. */
   length = 0;
 
   constructor(capacity: number) {
-    this.buf = new Uint8Array(capacity);
+    this.cap = capacity;
   }
 
+  /** The most bytes the ring holds. */
   get capacity(): number {
+    return this.cap;
+  }
+
+  /** Bytes of storage allocated now (≤ capacity). */
+  get allocated(): number {
     return this.buf.length;
   }
 
   /** Room left. */
   get free(): number {
-    return this.buf.length - this.length;
+    return this.cap - this.length;
+  }
+
+  /** Makes storage hold at least `need` bytes from the head, keeping what is there (bytes placed by `writeAt` too). */
+  private reserve(need: number): void {
+    const old = this.buf;
+    if (need <= old.length) return;
+    let size = Math.max(old.length * 2, MIN_STORAGE);
+    while (size < need) size *= 2;
+    const next = new Uint8Array(Math.min(size, this.cap));
+    if (old.length > 0) {
+      const first = old.length - this.head;
+      next.set(old.subarray(this.head), 0);
+      next.set(old.subarray(0, this.head), first);
+    }
+    this.buf = next;
+    this.head = 0;
   }
 
   /** Appends as much of `src` as fits; returns how many bytes were taken. */
   write(src: Uint8Array): number {
     const n = Math.min(src.length, this.free);
     if (n === 0) return 0;
+    this.reserve(this.length + n);
     const cap = this.buf.length;
     const tail = (this.head + this.length) % cap;
     const first = Math.min(n, cap - tail);
@@ -46,6 +79,7 @@ export class RingBuffer {
   writeAt(offset: number, src: Uint8Array): void {
     const n = src.length;
     if (n === 0) return;
+    this.reserve(this.length + offset + n);
     const cap = this.buf.length;
     const at = (this.head + this.length + offset) % cap;
     const first = Math.min(n, cap - at);
@@ -75,6 +109,7 @@ export class RingBuffer {
    * place.
    */
   consume(n: number): void {
+    if (n === 0) return;
     this.length -= n;
     this.head = (this.head + n) % this.buf.length;
   }
@@ -87,8 +122,9 @@ export class RingBuffer {
     return n;
   }
 
-  /** Forgets everything held (and anything placed past the tail). */
+  /** Forgets everything held (and anything placed past the tail) and gives the storage back. */
   clear(): void {
+    this.buf = EMPTY;
     this.head = 0;
     this.length = 0;
   }
