@@ -10,7 +10,8 @@ export type StackErrorCode =
   | 'ERR_NO_PORTS'
   | 'ERR_CLOSED'
   | 'ERR_UNSUPPORTED'
-  | 'ERR_DEVICE';
+  | 'ERR_DEVICE'
+  | 'ERR_LIMIT';
 
 /**
  * The one exception type of @stack: thrown for misuse (a port out of range,

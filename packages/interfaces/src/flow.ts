@@ -1,4 +1,6 @@
-import type { Endpoint } from './address.js';
+import type { Endpoint, Ipv4Address } from './address.js';
+import type { IpProtocolHandler } from './layers.js';
+import type { Counters } from './stats.js';
 
 /** What `Flow.read()` gives: bytes, the peer's FIN, or why the flow died. */
 export type ReadResult =
@@ -36,6 +38,8 @@ export interface Flow extends AsyncDisposable {
 export interface ListenOptions {
   /** Accept queue length (completed handshakes not yet handed to `onFlow`). */
   backlog?: number;
+  /** Only accept connections to this local address (default: any of ours). */
+  address?: Ipv4Address;
 }
 
 export interface ConnectOptions {
@@ -59,4 +63,28 @@ export interface StackTcp {
     port: number,
     options?: ConnectOptions,
   ): Promise<{ flow: Flow; error?: undefined } | { error: ConnectError; flow?: undefined }>;
+}
+
+/** A connection as `inspect()` lists it (like one entry of `ss -ti`). */
+export interface TcpConnectionSnapshot {
+  readonly local: string;
+  readonly remote: string;
+  readonly state: string;
+  readonly [field: string]: unknown;
+}
+
+/**
+ * The TCP layer over an IpLayer (numbers for addresses). A Stack's `tcp`
+ * wraps it, taking dotted quads too.
+ */
+export interface TcpLayer extends IpProtocolHandler {
+  /** Listens on `port` (1..65535); `onFlow` gets every established connection. Throws ERR_PORT_IN_USE. */
+  listen(port: number, onFlow: (flow: Flow) => void, options?: ListenOptions): Listener;
+  /** Opens a connection; resolves with the flow once established, or why not (never rejects for network outcomes). */
+  connect(dst: Ipv4Address, port: number, options?: ConnectOptions): Promise<{ flow: Flow; error?: undefined } | { error: ConnectError; flow?: undefined }>;
+  /** Connections and listeners, for `inspect()`. */
+  connections(): TcpConnectionSnapshot[];
+  readonly stats: { rx: number; tx: number; dropped: Counters };
+  /** Resets every connection, stops listening and cancels every timer. */
+  close(): void;
 }

@@ -10,6 +10,7 @@ import {
   type UdpConfig,
 } from '@stack/interfaces';
 import { ipv4, parseCidr } from '@stack/wire';
+import type { TcpLayerConfig } from '@stack/tcp';
 
 /**
  * What a user writes to make a direct stack: the config of each layer, with
@@ -29,10 +30,12 @@ export interface DirectStackOptions {
   ipv4?: Omit<StackDirectConfig['ipv4'], 'address' | 'gateway'>;
   icmp?: IcmpConfig;
   udp?: UdpConfig;
+  /** TCP: the defaults of every connection and the layer's limits (see @stack/tcp's `TcpLayerConfig`). */
+  tcp?: TcpLayerConfig;
 }
 
 /** Turns user options into the typed config; throws ERR_INVALID_CONFIG saying what is wrong. */
-export function toStackConfig(options: DirectStackOptions, deviceName: string): StackDirectConfig & { name: string } {
+export function toStackConfig(options: DirectStackOptions, deviceName: string): StackDirectConfig & { name: string; tcp?: TcpLayerConfig } {
   if (options === null || typeof options !== 'object') {
     throw new StackError('ERR_INVALID_CONFIG', 'stack options must be an object with at least `address` (e.g. "10.0.0.2/24")');
   }
@@ -63,5 +66,6 @@ export function toStackConfig(options: DirectStackOptions, deviceName: string): 
     ipv4: { ...options.ipv4, address, gateway },
     ...(options.icmp ? { icmp: options.icmp } : {}),
     ...(options.udp ? { udp: options.udp } : {}),
+    ...(options.tcp ? { tcp: options.tcp } : {}),
   };
 }

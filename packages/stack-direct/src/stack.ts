@@ -14,6 +14,11 @@ import {
   type UdpLayer,
   type UdpSendError,
   type UdpSocket,
+  type StackTcp,
+  type Flow,
+  type ListenOptions,
+  type ConnectOptions,
+  type ConnectError,
 } from '@stack/interfaces';
 import { formatCidr, formatIpv4, formatMac, ipv4 } from '@stack/wire';
 import { createEthernet, type Ethernet } from '@stack/ethif';
@@ -21,6 +26,7 @@ import { createArp, type Arp } from '@stack/arp';
 import { createIpv4, type Ipv4Layer } from '@stack/ipv4';
 import { createIcmp, resolveIcmpConfig } from '@stack/icmp';
 import { createUdp, resolveUdpConfig } from '@stack/udp';
+import { createTcp, type Tcp, type TcpFlow, type TcpListener } from '@stack/tcp';
 import { toStackConfig, type DirectStackOptions } from './config.js';
 
 /** What a direct stack needs from its platform: time and randomness. */
@@ -37,6 +43,7 @@ export interface DirectStackLayers {
   readonly ipv4: Ipv4Layer;
   readonly icmp: IcmpLayer;
   readonly udp: UdpLayer;
+  readonly tcp: Tcp;
 }
 
 /** A Stack over a NetDevice, with its layers exposed. */
@@ -46,6 +53,13 @@ export interface DirectStack extends Stack {
   inspect(): DirectStackSnapshot;
   /** True once `close()` has begun. */
   readonly closed: boolean;
+  readonly tcp: DirectStackTcp;
+}
+
+/** The TCP part of a direct stack: the StackTcp contract, with @stack/tcp's richer flow and listener types. */
+export interface DirectStackTcp extends StackTcp {
+  listen(port: number, onFlow: (flow: TcpFlow) => void, options?: ListenOptions): TcpListener;
+  connect(dst: Ipv4Like, port: number, options?: ConnectOptions): Promise<{ flow: TcpFlow; error?: undefined } | { error: ConnectError; flow?: undefined }>;
 }
 
 /**
@@ -70,7 +84,8 @@ export function createDirectStack(device: NetDevice, deps: DirectStackDeps, opti
   const ip = createIpv4(ethernet, arp, deps, config.ipv4);
   const icmp = createIcmp(ip, deps, config.icmp);
   const udp = createUdp(ip, { ...deps, icmp }, config.udp);
-  const layers: DirectStackLayers = { device, ethernet, arp, ipv4: ip, icmp, udp };
+  const tcp = createTcp(ip, deps, config.tcp);
+  const layers: DirectStackLayers = { device, ethernet, arp, ipv4: ip, icmp, udp, tcp };
 
   // Sockets bound through the Stack API, so `udp.send(..., { srcPort })` can
   // send from a port the application owns.
@@ -103,6 +118,7 @@ export function createDirectStack(device: NetDevice, deps: DirectStackDeps, opti
       },
       icmp: resolveIcmpConfig(config.icmp),
       udp: resolveUdpConfig(config.udp),
+      tcp: tcp.config,
     },
     udp: {
       bind(port: number, handler: UdpHandler, bindOptions?: UdpBindOptions): UdpSocket {
@@ -143,6 +159,16 @@ export function createDirectStack(device: NetDevice, deps: DirectStackDeps, opti
         }
       },
     },
+    tcp: {
+      listen(port: number, onFlow: (flow: TcpFlow) => void, listenOptions?: ListenOptions): TcpListener {
+        assertOpen('tcp.listen');
+        return tcp.listen(port, onFlow as (flow: Flow) => void, listenOptions);
+      },
+      connect(dst: Ipv4Like, port: number, connectOptions?: ConnectOptions) {
+        assertOpen('tcp.connect');
+        return tcp.connect(ipv4(dst), port, connectOptions);
+      },
+    },
     icmp: {
       ping(dst: Ipv4Like, pingOptions?: PingOptions): Promise<PingResult> {
         assertOpen('icmp.ping');
@@ -157,6 +183,7 @@ export function createDirectStack(device: NetDevice, deps: DirectStackDeps, opti
         closed = true;
         for (const socket of boundHere.values()) socket.close();
         boundHere.clear();
+        tcp.close();
         udp.close();
         icmp.close();
         ip.close();
@@ -202,6 +229,7 @@ function snapshot(name: string, address: Ipv4Address, l: DirectStackLayers) {
       stats: cloneStats(l.ipv4.stats),
     },
     icmp: { stats: cloneStats(l.icmp.stats) },
+    tcp: { connections: l.tcp.connections(), stats: cloneStats(l.tcp.stats) },
     udp: {
       sockets: l.udp.sockets().map((s) => ({ port: s.port, address: s.address === null ? '0.0.0.0' : formatIpv4(s.address) })),
       stats: cloneStats(l.udp.stats),

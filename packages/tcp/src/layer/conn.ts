@@ -1,0 +1,51 @@
+import type { ConnectError, IpWriteOptions } from '@stack/interfaces';
+import type { TcpConnection } from '../engine/connection.js';
+import type { TcpError } from '../engine/state.js';
+import type { Tuple } from './demux.js';
+import type { TcpFlow } from './flow.js';
+import type { ListenerImpl } from './listener.js';
+import type { Timed } from './timers.js';
+
+/** How a pending `connect` is settled. */
+export type ConnectSettle = (r: { flow: TcpFlow; error?: undefined } | { error: ConnectError; flow?: undefined }) => void;
+
+/**
+ * The layer's record of one connection: the engine, its 4-tuple (the demux
+ * key), its place in the timer queue, and who is waiting on it — the
+ * application's flow, a pending connect, or the listener it came from.
+ */
+export class Conn implements Tuple<Conn>, Timed {
+  nextInBucket: Conn | null = null;
+  deadline = Infinity;
+  /** The application's flow, once established and handed over. */
+  flow: TcpFlow | null = null;
+  /** Passive: the listener whose SYN queue (then accept queue) holds it until handed over. */
+  listener: ListenerImpl | null = null;
+  /** Active: settles the `connect` promise. */
+  connectSettle: ConnectSettle | null = null;
+  /** Active: when `connect` gives up (ConnectOptions.timeout), absolute ms. */
+  connectDeadline = Infinity;
+  /** An ICMP error seen during the handshake (RFC 1122 §4.2.3.9 soft error): reported if it then times out. */
+  softError: ConnectError | null = null;
+  /** Set when the layer ended it without the engine (ICMP hard error, connect timeout, layer close). */
+  failed: TcpError | null = null;
+  /** Out of the table: nothing more happens to it. */
+  retired = false;
+  /** Passive, counted in its listener's SYN queue (SYN-RECEIVED). */
+  halfOpen = false;
+  /** The layer is servicing it now; `again`: something asked for another pass meanwhile. */
+  busy = false;
+  again = false;
+  readonly writeOptions: IpWriteOptions;
+
+  constructor(
+    readonly engine: TcpConnection,
+    readonly localAddr: number,
+    readonly localPort: number,
+    readonly remoteAddr: number,
+    readonly remotePort: number,
+  ) {
+    // DF on every segment: path MTU discovery (RFC 1191; RFC 9293 §3.7.3).
+    this.writeOptions = { src: localAddr, dontFragment: true };
+  }
+}

@@ -1,0 +1,90 @@
+/** What the demux table stores: a connection's 4-tuple and the chain link. */
+export interface Tuple<T> {
+  readonly localAddr: number;
+  readonly localPort: number;
+  readonly remoteAddr: number;
+  readonly remotePort: number;
+  /** Next entry whose key collides with this one's. Owned by `TupleTable`. */
+  nextInBucket: T | null;
+}
+
+/** 2^21: the low bits of the remote address that go into the key. */
+const ADDR_LOW = 0x20_0000;
+
+/**
+ * A 53-bit number from the 4-tuple: both ports (32 bits) and the low 21
+ * bits of the remote address. Entries with the same key (same ports, remote
+ * addresses equal in those bits, or another local address) chain.
+ */
+function keyOf(localPort: number, remoteAddr: number, remotePort: number): number {
+  return (localPort * 0x1_0000 + remotePort) * ADDR_LOW + (remoteAddr & (ADDR_LOW - 1));
+}
+
+/**
+ * Connections by 4-tuple (RFC 9293 §3.3.1's connection identification): a
+ * Map keyed by a number, so a lookup per segment allocates nothing, with a
+ * chain for the rare collision.
+ */
+export class TupleTable<T extends Tuple<T>> {
+  private readonly map = new Map<number, T>();
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** The entry for this 4-tuple, or undefined. */
+  get(localAddr: number, localPort: number, remoteAddr: number, remotePort: number): T | undefined {
+    let e = this.map.get(keyOf(localPort, remoteAddr, remotePort)) ?? null;
+    while (e !== null) {
+      if (e.remoteAddr === remoteAddr && e.localAddr === localAddr && e.localPort === localPort && e.remotePort === remotePort) return e;
+      e = e.nextInBucket;
+    }
+    return undefined;
+  }
+
+  /** True when the 4-tuple is taken. */
+  has(localAddr: number, localPort: number, remoteAddr: number, remotePort: number): boolean {
+    return this.get(localAddr, localPort, remoteAddr, remotePort) !== undefined;
+  }
+
+  /** Adds `t` (the caller checked its tuple is free). */
+  add(t: T): void {
+    const key = keyOf(t.localPort, t.remoteAddr, t.remotePort);
+    t.nextInBucket = this.map.get(key) ?? null;
+    this.map.set(key, t);
+    this.count++;
+  }
+
+  /** Removes `t`; false if it was not there. */
+  delete(t: T): boolean {
+    const key = keyOf(t.localPort, t.remoteAddr, t.remotePort);
+    let prev: T | null = null;
+    let e = this.map.get(key) ?? null;
+    while (e !== null && e !== t) {
+      prev = e;
+      e = e.nextInBucket;
+    }
+    if (e === null) return false;
+    if (prev === null) {
+      if (t.nextInBucket === null) this.map.delete(key);
+      else this.map.set(key, t.nextInBucket);
+    } else prev.nextInBucket = t.nextInBucket;
+    t.nextInBucket = null;
+    this.count--;
+    return true;
+  }
+
+  values(): IterableIterator<T> {
+    const out: T[] = [];
+    for (const e of this.map.values()) {
+      for (let x: T | null = e; x !== null; x = x.nextInBucket) out.push(x);
+    }
+    return out.values();
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.count = 0;
+  }
+}

@@ -1,0 +1,527 @@
+import {
+  StackError,
+  type ConnectError, type ConnectOptions, type Counters, type Flow, type IpErrorInfo, type IpLayer, type IpRxInfo, type IpWriteOptions,
+  type ListenOptions, type Random, type Scheduler, type TcpConnectionSnapshot, type TcpLayer,
+} from '@stack/interfaces';
+import { formatIpv4, readU16, readU32 } from '@stack/wire';
+import type { ResolvedTcpConfig } from '../config.js';
+import { listenerInput, resetFor } from '../engine/closed.js';
+import { TcpConnection } from '../engine/connection.js';
+import { tcpIsn, type IsnSecret } from '../engine/isn.js';
+import { SegmentIn, SegmentOut, type TcpOutput } from '../engine/segment.js';
+import { TcpState } from '../engine/state.js';
+import { PROTOCOL_TCP, TcpFlags as F } from '../wire/fields.js';
+import { checkTcp, emitTcp, tcpBufferLen, tcpHeaderLen } from '../wire/segment.js';
+import { connectionConfig, resolveTcpLayerConfig, type ResolvedTcpLayerConfig, type TcpLayerConfig } from './config.js';
+import { Conn } from './conn.js';
+import { TupleTable } from './demux.js';
+import { TcpFlow, type FlowHost } from './flow.js';
+import { ListenerImpl, type ListenerHost } from './listener.js';
+import { EphemeralPorts } from './ports.js';
+import { DeadlineQueue } from './timers.js';
+
+/** What the TCP layer needs besides IP: time and randomness (ISN and port secrets). */
+export interface TcpDeps {
+  readonly scheduler: Scheduler;
+  readonly random: Random;
+}
+
+/**
+ * The layer's counters (named after Linux's TCP MIB where one exists).
+ * `dropped` reasons: truncated, malformed, checksum (parse failures);
+ * broadcast (TCP to a broadcast address, RFC 1122 §4.2.3.10); noListener
+ * (nothing on the port: answered with RST); listenDrop (a listener got a
+ * segment that is neither SYN nor ACK); listenOverflow (accept queue
+ * full); synQueueFull (SYN queue full, cookies off); connectionLimit
+ * (`maxConnections` reached).
+ */
+export interface TcpStats {
+  rx: number;
+  tx: number;
+  dropped: Counters;
+  /** Active opens (connect) and passive opens (SYNs that made a connection). */
+  activeOpens: number;
+  passiveOpens: number;
+  /** Connects that failed (refused, timeout, unreachable). */
+  attemptFails: number;
+  /** Established connections that ended by a reset (either side). */
+  estabResets: number;
+  /** RSTs we sent for segments that matched no connection. */
+  outRsts: number;
+  /** Segments IP would not send (no route, queue full, too big). */
+  txErrors: number;
+  /** ICMP errors about our segments: handled and ignored (no connection, bad sequence number, soft). */
+  icmpErrors: number;
+  icmpIgnored: number;
+  /** `onFlow` threw: the flow was reset. */
+  handlerErrors: number;
+}
+
+function newStats(): TcpStats {
+  return {
+    rx: 0, tx: 0,
+    dropped: { truncated: 0, malformed: 0, checksum: 0, broadcast: 0, noListener: 0, listenDrop: 0, listenOverflow: 0, synQueueFull: 0, connectionLimit: 0 },
+    activeOpens: 0, passiveOpens: 0, attemptFails: 0, estabResets: 0, outRsts: 0, txErrors: 0, icmpErrors: 0, icmpIgnored: 0, handlerErrors: 0,
+  };
+}
+
+function validPort(port: unknown, min: number): port is number {
+  return typeof port === 'number' && Number.isInteger(port) && port >= min && port <= 0xffff;
+}
+
+function secret(random: Random): IsnSecret {
+  return { k0: random.u32(), k1: random.u32() };
+}
+
+/** Iterations of one service pass before it yields (each polls the engine once). */
+const SERVICE_ROUNDS = 16;
+
+/** The TCP layer: a TcpLayer plus what stack-direct and tests use. */
+export interface Tcp extends TcpLayer {
+  readonly config: ResolvedTcpLayerConfig;
+  readonly stats: TcpStats;
+  listen(port: number, onFlow: (flow: Flow) => void, options?: ListenOptions): ListenerImpl;
+  connect(dst: number, port: number, options?: ConnectOptions): Promise<{ flow: TcpFlow; error?: undefined } | { error: ConnectError; flow?: undefined }>;
+  /** Connections in the table (TIME-WAIT included). */
+  readonly connectionCount: number;
+}
+
+class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
+  readonly stats = newStats();
+  private readonly table = new TupleTable<Conn>();
+  private readonly listeners = new Map<number, ListenerImpl>();
+  private readonly timers: DeadlineQueue<Conn>;
+  private readonly connCfg: ResolvedTcpConfig;
+  private readonly isnSecret: IsnSecret;
+  private readonly tsSecret: IsnSecret;
+  private readonly ports: EphemeralPorts;
+  private closed = false;
+
+  // Receive: one SegmentIn for every segment.
+  private readonly seg = new SegmentIn();
+  // Transmit: the segment being written by the one preallocated fill (ip.write calls it synchronously).
+  private txSeg: SegmentOut | null = null;
+  private txConn: Conn | null = null;
+  private readonly rstSeg = new SegmentOut();
+  private readonly txFill = (buf: Uint8Array, src: number, dst: number): void => {
+    const seg = this.txSeg!;
+    seg.copyPayload(buf.subarray(tcpHeaderLen(seg)));
+    emitTcp(seg, buf, 0, { src, dst });
+  };
+  private readonly out: TcpOutput = { emit: (seg) => this.send(seg, this.txConn!.remoteAddr, this.txConn!.writeOptions) };
+
+  constructor(
+    private readonly ip: IpLayer,
+    private readonly deps: TcpDeps,
+    readonly config: ResolvedTcpLayerConfig,
+  ) {
+    this.connCfg = connectionConfig(config);
+    this.isnSecret = secret(deps.random);
+    this.tsSecret = secret(deps.random);
+    this.ports = new EphemeralPorts(config.ephemeralMin, config.ephemeralMax, secret(deps.random), secret(deps.random));
+    this.timers = new DeadlineQueue<Conn>(deps.scheduler, (c, now) => this.onDeadline(c, now));
+  }
+
+  get connectionCount(): number {
+    return this.table.size;
+  }
+
+  // ---------------------------------------------------------------- open
+
+  listen(port: number, onFlow: (flow: Flow) => void, options: ListenOptions = {}): ListenerImpl {
+    if (this.closed) throw new StackError('ERR_CLOSED', 'tcp: listen after close');
+    if (!validPort(port, 1)) throw new StackError('ERR_INVALID_ARGUMENT', `tcp: listen port must be an integer 1..65535, got ${String(port)}`);
+    if (typeof onFlow !== 'function') throw new StackError('ERR_INVALID_ARGUMENT', 'tcp: listen needs an onFlow function');
+    const backlog = options.backlog ?? this.config.backlog;
+    if (!Number.isInteger(backlog) || backlog < 0 || backlog > 1_000_000) {
+      throw new StackError('ERR_INVALID_ARGUMENT', `tcp: backlog must be an integer 0..1000000, got ${String(backlog)}`);
+    }
+    const address = options.address ?? null;
+    if (address !== null && !this.ip.isLocal(address)) throw new StackError('ERR_INVALID_ARGUMENT', `tcp: cannot listen on ${formatIpv4(address)}: not one of our addresses`);
+    if (this.listeners.has(port)) throw new StackError('ERR_PORT_IN_USE', `tcp: port ${port} is already listening`);
+    const l = new ListenerImpl(this, port, address, backlog, onFlow);
+    this.listeners.set(port, l);
+    return l;
+  }
+
+  connect(dst: number, port: number, options: ConnectOptions = {}): Promise<{ flow: TcpFlow; error?: undefined } | { error: ConnectError; flow?: undefined }> {
+    if (this.closed) throw new StackError('ERR_CLOSED', 'tcp: connect after close');
+    if (typeof dst !== 'number' || !Number.isInteger(dst) || dst < 0 || dst > 0xffff_ffff) {
+      throw new StackError('ERR_INVALID_ARGUMENT', `tcp: destination must be an IPv4 address (integer 0..2^32-1), got ${String(dst)}`);
+    }
+    if (!validPort(port, 1)) throw new StackError('ERR_INVALID_ARGUMENT', `tcp: destination port must be an integer 1..65535, got ${String(port)}`);
+    const timeout = options.timeout;
+    if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0)) {
+      throw new StackError('ERR_INVALID_ARGUMENT', `tcp: connect timeout must be a positive number of ms, got ${String(timeout)}`);
+    }
+    const src = this.ip.source(dst);
+    if (src === undefined) {
+      this.stats.attemptFails++;
+      return Promise.resolve({ error: 'unreachable' });
+    }
+    if (this.table.size >= this.config.maxConnections) {
+      throw new StackError('ERR_LIMIT', `tcp: ${this.table.size} connections open, maxConnections is ${this.config.maxConnections}`);
+    }
+    let local = options.localPort ?? 0;
+    if (local !== 0) {
+      if (!validPort(local, 1)) throw new StackError('ERR_INVALID_ARGUMENT', `tcp: localPort must be an integer 1..65535, got ${String(local)}`);
+      if (this.table.has(src, local, dst, port)) throw new StackError('ERR_PORT_IN_USE', `tcp: ${formatIpv4(src)}:${local} to ${formatIpv4(dst)}:${port} is in use`);
+    } else {
+      local = this.ports.pick(src, dst, port, (p) => !this.listeners.has(p) && !this.table.has(src, p, dst, port));
+      if (local < 0) {
+        throw new StackError('ERR_NO_PORTS', `tcp: every ephemeral port (${this.config.ephemeralMin}..${this.config.ephemeralMax}) toward ${formatIpv4(dst)}:${port} is in use`);
+      }
+    }
+    const now = this.deps.scheduler.now();
+    const engine = TcpConnection.connect({
+      localPort: local, remotePort: port, iss: tcpIsn(this.isnSecret, src, local, dst, port, now), config: this.connCfg,
+      tsOffset: this.tsOffset(src, local, dst, port),
+    });
+    const c = new Conn(engine, src, local, dst, port);
+    if (timeout !== undefined) c.connectDeadline = now + timeout;
+    this.table.add(c);
+    this.stats.activeOpens++;
+    return new Promise((resolve) => {
+      c.connectSettle = resolve;
+      this.service(c, now);
+    });
+  }
+
+  /** RFC 7323 §5.4: a per-connection offset for our timestamps, a keyed hash of the 4-tuple (as Linux). */
+  private tsOffset(localAddr: number, localPort: number, remoteAddr: number, remotePort: number): number {
+    return tcpIsn(this.tsSecret, localAddr, localPort, remoteAddr, remotePort, 0);
+  }
+
+  // ---------------------------------------------------------------- receive
+
+  input(payload: Uint8Array, info: IpRxInfo): void {
+    if (this.closed) return;
+    this.stats.rx++;
+    const bad = checkTcp(payload, info.src, info.dst, !info.checksumVerified);
+    if (bad !== null) {
+      this.drop(bad.kind);
+      return;
+    }
+    if (info.broadcast) {
+      this.drop('broadcast'); // RFC 1122 §4.2.3.10: TCP is unicast only
+      return;
+    }
+    const seg = this.seg;
+    const optErr = seg.readFrom(payload);
+    if (optErr !== null) {
+      this.drop(optErr.kind);
+      return;
+    }
+    const now = this.deps.scheduler.now();
+    const c = this.table.get(info.dst, seg.dstPort, info.src, seg.srcPort);
+    if (c !== undefined) {
+      const l = c.listener;
+      // Linux's ListenOverflows: the ACK completing a handshake when the accept queue is full is dropped;
+      // the connection stays half-open and its SYN-ACK goes again, so the client retries.
+      if (l !== null && l.full && c.engine.state === TcpState.SYN_RECEIVED && (seg.flags & (F.ACK | F.SYN | F.RST)) === F.ACK) {
+        this.drop('listenOverflow');
+        return;
+      }
+      // RFC 9293 §3.10.7.4 / RFC 6191: a new SYN for a tuple in TIME-WAIT, toward a listener, starts a new
+      // connection (Linux accepts it when its sequence number or timestamp is newer; see the README).
+      if (c.engine.state === TcpState.TIME_WAIT && (seg.flags & (F.SYN | F.ACK | F.RST)) === F.SYN && this.listenerFor(seg.dstPort, info.dst) !== undefined) {
+        this.retire(c, null);
+      } else {
+        c.engine.input(seg, now);
+        this.service(c, now);
+        return;
+      }
+    }
+    this.noConnection(seg, info, now);
+  }
+
+  /** A segment that matches no connection: a listener's (RFC 9293 §3.10.7.2), or CLOSED (§3.10.7.1). */
+  private noConnection(seg: SegmentIn, info: IpRxInfo, now: number): void {
+    const l = this.listenerFor(seg.dstPort, info.dst);
+    if (l === undefined) {
+      this.drop('noListener');
+      this.reset(seg, info);
+      return;
+    }
+    switch (listenerInput(seg)) {
+      case 'drop':
+        this.drop('listenDrop');
+        return;
+      case 'reset':
+        this.drop('listenDrop');
+        this.reset(seg, info);
+        return;
+      case 'accept':
+        this.onSyn(l, seg, info, now);
+        return;
+    }
+  }
+
+  private onSyn(l: ListenerImpl, seg: SegmentIn, info: IpRxInfo, now: number): void {
+    if (l.full) {
+      this.drop('listenOverflow');
+      return;
+    }
+    if (this.table.size >= this.config.maxConnections) {
+      this.drop('connectionLimit');
+      return;
+    }
+    if (l.synQueue >= this.config.synBacklog) {
+      this.drop('synQueueFull');
+      return;
+    }
+    const local = info.dst;
+    const engine = TcpConnection.accept(seg, {
+      localPort: seg.dstPort, remotePort: seg.srcPort, iss: tcpIsn(this.isnSecret, local, seg.dstPort, info.src, seg.srcPort, now),
+      config: this.connCfg, tsOffset: this.tsOffset(local, seg.dstPort, info.src, seg.srcPort),
+    });
+    const c = new Conn(engine, local, seg.dstPort, info.src, seg.srcPort);
+    c.listener = l;
+    c.halfOpen = true;
+    l.synQueue++;
+    this.table.add(c);
+    this.stats.passiveOpens++;
+    this.service(c, now);
+  }
+
+  private listenerFor(port: number, dst: number): ListenerImpl | undefined {
+    const l = this.listeners.get(port);
+    return l !== undefined && (l.address === null || l.address === dst) ? l : undefined;
+  }
+
+  /** RST for a segment no connection wants (RFC 9293 §3.10.7.1), from the address it was sent to. */
+  private reset(seg: SegmentIn, info: IpRxInfo): void {
+    if (!this.config.sendResets || !resetFor(seg, this.rstSeg)) return;
+    this.stats.outRsts++;
+    this.send(this.rstSeg, info.src, { src: info.dst });
+  }
+
+  /**
+   * An ICMP error quoting one of our segments (RFC 1122 §4.2.3.9, RFC 5927):
+   * only when its sequence number is one we sent. Port or protocol
+   * unreachable during the handshake refuses the connect; other
+   * unreachables then are soft errors, reported if the connect times out.
+   * In synchronized states they are ignored (RFC 5461 §4, as Linux).
+   */
+  error(err: IpErrorInfo): void {
+    if (this.closed) return;
+    this.stats.icmpErrors++;
+    const q = err.quoted;
+    const c = q.length >= 8 ? this.table.get(err.src, readU16(q, 0), err.dst, readU16(q, 2)) : undefined;
+    if (c === undefined || c.engine.state !== TcpState.SYN_SENT || readU32(q, 4) !== c.engine.sequenceBase.iss || err.kind !== 'unreachable') {
+      this.stats.icmpIgnored++;
+      return;
+    }
+    if (err.code === 2 || err.code === 3) this.fail(c, 'refused');
+    else c.softError = 'unreachable';
+  }
+
+  // ---------------------------------------------------------------- service
+
+  /**
+   * Lets a connection send what it owes, hands over what changed (a
+   * connect's result, a listener's new flow, a flow's reads and writes),
+   * and sets its timer: the one place an engine is polled. Re-entry for the
+   * same connection (an `onFlow` that writes at once) is folded into the
+   * running pass.
+   */
+  private service(c: Conn, now: number): void {
+    if (c.retired) return;
+    if (c.busy) {
+      c.again = true;
+      return;
+    }
+    const e = c.engine;
+    c.busy = true;
+    try {
+      for (let round = 0; round < SERVICE_ROUNDS; round++) {
+        c.again = false;
+        this.txConn = c;
+        e.poll(now, this.out);
+        this.txConn = null;
+        this.transitions(c);
+        if (c.flow !== null && c.flow.notify()) c.again = true;
+        if (!c.again || c.retired) break;
+      }
+    } finally {
+      c.busy = false;
+      this.txConn = null;
+    }
+    if (c.retired) return;
+    if (e.state === TcpState.CLOSED) {
+      this.retire(c, null);
+      return;
+    }
+    const d = e.nextDeadline();
+    // -Infinity after a poll means a segment could not go out: look again shortly rather than spin.
+    this.timers.set(c, Math.min(d === -Infinity ? now + 1 : d, c.connectDeadline));
+  }
+
+  /** Handshake outcomes: a connect settles, a half-open connection leaves the SYN queue. */
+  private transitions(c: Conn): void {
+    const s = c.engine.state;
+    if (c.connectSettle !== null && s !== TcpState.SYN_SENT && s !== TcpState.SYN_RECEIVED) {
+      const settle = c.connectSettle;
+      c.connectSettle = null;
+      if (s === TcpState.CLOSED) {
+        this.stats.attemptFails++;
+        settle({ error: this.connectError(c) });
+      } else {
+        c.flow = new TcpFlow(c, this);
+        settle({ flow: c.flow });
+      }
+    }
+    if (c.halfOpen && s !== TcpState.SYN_RECEIVED) {
+      const l = c.listener!;
+      c.halfOpen = false;
+      l.synQueue--;
+      if (s === TcpState.CLOSED) return;
+      if (l.paused) l.acceptQueue.push(c);
+      else this.deliver(l, c);
+    }
+  }
+
+  private connectError(c: Conn): ConnectError {
+    const err = c.failed ?? c.engine.error;
+    if (err === 'refused') return 'refused';
+    if (err === 'timeout') return c.softError ?? 'timeout';
+    if (err === null) return 'reset';
+    return err === 'aborted' ? 'reset' : err;
+  }
+
+  deliver(l: ListenerImpl, c: Conn): void {
+    c.listener = null;
+    if (c.retired) return;
+    const flow = new TcpFlow(c, this);
+    c.flow = flow;
+    try {
+      l.onFlow(flow);
+    } catch {
+      this.stats.handlerErrors++;
+      flow.abort();
+    }
+  }
+
+  kick(c: Conn): void {
+    this.service(c, this.deps.scheduler.now());
+  }
+
+  private onDeadline(c: Conn, now: number): void {
+    if (now >= c.connectDeadline && c.connectSettle !== null) {
+      this.fail(c, 'timeout');
+      return;
+    }
+    this.service(c, now);
+  }
+
+  /** Ends a connection the engine still holds (ICMP hard error, connect timeout): no segment goes out. */
+  private fail(c: Conn, error: 'refused' | 'timeout'): void {
+    c.failed = error;
+    this.retire(c, error);
+  }
+
+  /** Takes a connection out of the table and settles everyone waiting on it. */
+  private retire(c: Conn, error: 'refused' | 'timeout' | 'aborted' | null): void {
+    if (c.retired) return;
+    c.retired = true;
+    if (error !== null && c.failed === null) c.failed = error;
+    this.table.delete(c);
+    this.timers.set(c, Infinity);
+    const e = c.engine;
+    if (c.connectSettle !== null) {
+      const settle = c.connectSettle;
+      c.connectSettle = null;
+      this.stats.attemptFails++;
+      settle({ error: this.connectError(c) });
+    }
+    const l = c.listener;
+    if (l !== null) {
+      if (c.halfOpen) l.synQueue--;
+      const i = l.acceptQueue.indexOf(c);
+      if (i >= 0) l.acceptQueue.splice(i, 1);
+      c.listener = null;
+      c.halfOpen = false;
+    }
+    if (c.flow !== null) {
+      if (e.error === 'reset' || e.error === 'aborted') this.stats.estabResets++;
+      c.flow.notify();
+    }
+  }
+
+  // ---------------------------------------------------------------- transmit
+
+  /** Writes one segment through IP. A segment IP refuses counts as lost: the retransmission timer covers it. */
+  private send(seg: SegmentOut, dst: number, options: IpWriteOptions): boolean {
+    this.txSeg = seg;
+    const err = this.ip.write(dst, PROTOCOL_TCP, tcpBufferLen(seg), this.txFill, options);
+    this.txSeg = null;
+    if (err === null) this.stats.tx++;
+    else this.stats.txErrors++;
+    return true;
+  }
+
+  // ---------------------------------------------------------------- listeners, inspection, close
+
+  unlisten(l: ListenerImpl): void {
+    if (l.closed) return;
+    l.closed = true;
+    if (this.listeners.get(l.port) === l) this.listeners.delete(l.port);
+    // Half-open and queued connections were never handed over: reset them.
+    for (const c of this.table.values()) {
+      if (c.listener === l) this.abortConn(c);
+    }
+  }
+
+  private abortConn(c: Conn): void {
+    c.engine.abort();
+    this.txConn = c;
+    c.engine.poll(this.deps.scheduler.now(), this.out); // the RST
+    this.txConn = null;
+    this.retire(c, 'aborted');
+  }
+
+  connections(): TcpConnectionSnapshot[] {
+    const out: TcpConnectionSnapshot[] = [];
+    for (const l of this.listeners.values()) {
+      out.push({
+        local: `${l.address === null ? '0.0.0.0' : formatIpv4(l.address)}:${l.port}`, remote: '*', state: TcpState.LISTEN,
+        synQueue: l.synQueue, acceptQueue: l.acceptQueue.length, backlog: l.backlog, paused: l.paused,
+      });
+    }
+    for (const c of this.table.values()) {
+      const { localPort: _l, remotePort: _r, ...info } = c.engine.info();
+      out.push({
+        local: `${formatIpv4(c.localAddr)}:${c.localPort}`, remote: `${formatIpv4(c.remoteAddr)}:${c.remotePort}`,
+        ...info, state: info.state, ...(c.flow === null ? {} : { pending: c.flow.pending }),
+      });
+    }
+    return out;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const l of [...this.listeners.values()]) this.unlisten(l);
+    for (const c of this.table.values()) this.abortConn(c);
+    this.table.clear();
+    this.timers.clear();
+  }
+
+  private drop(reason: string): void {
+    this.stats.dropped[reason] = (this.stats.dropped[reason] ?? 0) + 1;
+  }
+}
+
+/**
+ * Creates the TCP layer (RFC 9293) over `ip` and registers it for protocol 6:
+ * 4-tuple demux, listeners with SYN and accept queues, connects with RFC 6056
+ * ephemeral ports and RFC 6528 ISNs, RSTs for segments nobody wants, ICMP
+ * errors turning a connect into 'refused' or 'unreachable', and every
+ * connection's timers behind one scheduler timer. Throws ERR_INVALID_CONFIG
+ * on a bad config.
+ */
+export function createTcp(ip: IpLayer, deps: TcpDeps, config?: TcpLayerConfig): Tcp {
+  const layer = new TcpLayerImpl(ip, deps, resolveTcpLayerConfig(config));
+  ip.register(PROTOCOL_TCP, layer);
+  return layer;
+}

@@ -1,0 +1,123 @@
+import type { Cancel, Scheduler } from '@stack/interfaces';
+
+/** Something with one deadline the layer watches (a connection). */
+export interface Timed {
+  /** Absolute ms at which it wants to be polled, or Infinity. Owned by `DeadlineQueue`. */
+  deadline: number;
+}
+
+/**
+ * All of a layer's connection timers behind ONE scheduler timer (DESIGN.md:
+ * never a timer per connection): a binary min-heap of (time, item) in two
+ * parallel arrays, with lazy deletion — moving a deadline pushes a new entry
+ * and leaves the old one to be skipped when it surfaces (its time no longer
+ * matches the item's). Pushing allocates nothing once the arrays have grown;
+ * the scheduler timer is re-armed only when the earliest deadline moves
+ * earlier.
+ */
+export class DeadlineQueue<T extends Timed> {
+  private readonly times: number[] = [];
+  private readonly items: T[] = [];
+  private timer: Cancel | null = null;
+  private timerAt = Infinity;
+  private running = false;
+  private readonly fire = (): void => this.onTimer();
+
+  constructor(
+    private readonly scheduler: Scheduler,
+    /** Called for each item whose deadline has come; it should set a new one with `set`. */
+    private readonly due: (item: T, now: number) => void,
+  ) {}
+
+  /** Entries in the heap, stale ones included (for tests). */
+  get size(): number {
+    return this.times.length;
+  }
+
+  /** Sets `item`'s deadline (Infinity: none). */
+  set(item: T, time: number): void {
+    if (time === item.deadline) return;
+    item.deadline = time;
+    if (time === Infinity) return;
+    this.push(time, item);
+    if (!this.running && time < this.timerAt) this.arm(time);
+  }
+
+  /** Drops every entry and the scheduler timer. */
+  clear(): void {
+    this.times.length = 0;
+    this.items.length = 0;
+    this.timer?.();
+    this.timer = null;
+    this.timerAt = Infinity;
+  }
+
+  private arm(time: number): void {
+    this.timer?.();
+    this.timerAt = time;
+    this.timer = this.scheduler.at(time, this.fire);
+  }
+
+  private onTimer(): void {
+    this.timer = null;
+    this.timerAt = Infinity;
+    const now = this.scheduler.now();
+    this.running = true;
+    try {
+      // Items re-armed for `now` or earlier while we run are taken in this same pass.
+      while (this.times.length > 0 && this.times[0]! <= now) {
+        const time = this.times[0]!;
+        const item = this.pop();
+        if (item.deadline !== time) continue; // stale: the deadline moved
+        item.deadline = Infinity;
+        this.due(item, now);
+      }
+    } finally {
+      this.running = false;
+      // Skip stale heads so the timer is armed for a real deadline.
+      while (this.times.length > 0 && this.items[0]!.deadline !== this.times[0]) this.pop();
+      if (this.times.length > 0) this.arm(this.times[0]!);
+    }
+  }
+
+  private push(time: number, item: T): void {
+    const t = this.times;
+    const it = this.items;
+    let i = t.length;
+    t.push(time);
+    it.push(item);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (t[parent]! <= time) break;
+      t[i] = t[parent]!;
+      it[i] = it[parent]!;
+      i = parent;
+    }
+    t[i] = time;
+    it[i] = item;
+  }
+
+  private pop(): T {
+    const t = this.times;
+    const it = this.items;
+    const top = it[0]!;
+    const lastTime = t.pop()!;
+    const lastItem = it.pop()!;
+    const n = t.length;
+    if (n > 0) {
+      let i = 0;
+      for (;;) {
+        let c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && t[c + 1]! < t[c]!) c++;
+        if (t[c]! >= lastTime) break;
+        t[i] = t[c]!;
+        it[i] = it[c]!;
+        i = c;
+      }
+      t[i] = lastTime;
+      it[i] = lastItem;
+    }
+    return top;
+  }
+}
