@@ -63,7 +63,7 @@ export interface DirectStackTcp extends StackTcp {
 }
 
 /**
- * Builds a whole stack (Ethernet, ARP, IPv4, ICMP, UDP) over `device` with a
+ * Builds a whole stack (Ethernet, ARP, IPv4, ICMP, UDP, TCP) over `device` with a
  * static address: the composition root of MirageOS's stack-direct. The
  * device is owned by the stack from now on: `close()` closes it.
  *

@@ -1,5 +1,6 @@
-// Every published package's README shows examples/basic.ts; this runs each
-// one, so a README example that stops working fails the build.
+// Every published package's README shows examples/basic.ts; this runs it and
+// every other example beside it, so a README example that stops working
+// fails the build.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,9 +17,11 @@ describe('package examples', () => {
     expect(missing).toEqual([]);
   });
 
-  for (const pkg of packages) {
-    const example = join('packages', pkg, 'examples', 'basic.ts');
-    if (!existsSync(join(root, example))) continue;
+  const examples = packages.flatMap((pkg) => {
+    const dir = join(root, 'packages', pkg, 'examples');
+    return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => join('packages', pkg, 'examples', f)) : [];
+  });
+  for (const example of examples) {
     it(`${example} runs and exits 0`, async () => {
       const { stdout } = await run(process.execPath, ['--conditions=@stack/source', '--import', 'tsx', example], { cwd: root, timeout: 60_000 });
       expect(stdout.trim().length).toBeGreaterThan(0);
