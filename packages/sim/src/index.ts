@@ -3,7 +3,7 @@
  * builders for simulated networks of whole stacks.
  * @packageDocumentation
  */
-export { SimScheduler, type RunOptions } from './scheduler.js';
+export { SimScheduler, type RunOptions, type SettleOptions } from './scheduler.js';
 export { SeededRandom } from './random.js';
 export {
   SimNetwork, type SimNetworkOptions, type AttachOptions, type LinkOptions, type SimBridgeOptions, type SimHubOptions,

@@ -82,3 +82,16 @@ describe('SimScheduler', () => {
     await expect(s.runUntilSettled(new Promise(() => {}))).rejects.toThrow(/nothing scheduled/);
   });
 });
+
+describe('runUntilSettled and the host event loop', () => {
+  it('process.nextTick work starves under chained promise jobs; hostYield lets it run', async () => {
+    const viaNextTick = (s: SimScheduler) =>
+      new Promise<number>((resolve) => {
+        s.at(10, () => process.nextTick(() => resolve(s.now())));
+      });
+    const a = new SimScheduler();
+    await expect(a.runUntilSettled(viaNextTick(a))).rejects.toThrow(/needs the hostYield option/);
+    const b = new SimScheduler();
+    await expect(b.runUntilSettled(viaNextTick(b), Infinity, { hostYield: () => new Promise((r) => setImmediate(r)) })).resolves.toBe(10);
+  });
+});
