@@ -134,3 +134,19 @@ describe('TcpFlow', () => {
     expect(rig.a.connections()).toEqual([]);
   });
 });
+
+describe('connect timeout', () => {
+  it('ends with the handshake: a connection that outlives its connect timeout keeps working (and virtual time keeps moving)', async () => {
+    const rig = pairRig();
+    rig.b.listen(7, (f) => void f.read().then(() => f.write(new Uint8Array(3))));
+    const r = await rig.sched.runUntilSettled(rig.a.connect(LOCAL, 7, { timeout: 100 }));
+    if (!r.flow) throw new Error(r.error);
+    rig.sched.runFor(500, { maxSteps: 10_000 }); // past the timeout: a stale deadline would spin here
+    expect(rig.sched.now()).toBeGreaterThanOrEqual(500);
+    const got = rig.sched.runUntilSettled((async () => {
+      await r.flow.write(new Uint8Array(5));
+      return r.flow.read();
+    })());
+    await expect(got).resolves.toMatchObject({ data: new Uint8Array(3) });
+  });
+});

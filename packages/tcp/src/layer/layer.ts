@@ -363,6 +363,7 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
     if (c.connectSettle !== null && s !== TcpState.SYN_SENT && s !== TcpState.SYN_RECEIVED) {
       const settle = c.connectSettle;
       c.connectSettle = null;
+      c.connectDeadline = Infinity; // the connect timeout is over once the connect is
       if (s === TcpState.CLOSED) {
         this.stats.attemptFails++;
         settle({ error: this.connectError(c) });

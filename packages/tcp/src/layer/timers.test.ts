@@ -62,3 +62,18 @@ describe('DeadlineQueue: every connection timer behind one scheduler timer', () 
     );
   });
 });
+
+describe('DeadlineQueue livelock guard', () => {
+  it('an item that keeps asking for a past time yields to the scheduler instead of spinning inside one callback', () => {
+    const sched = new SimScheduler();
+    const item = { deadline: Infinity };
+    let runs = 0;
+    const q = new DeadlineQueue<Timed>(sched, (it, now) => {
+      runs++;
+      q.set(it, now - 1);
+    });
+    q.set(item, 5);
+    expect(() => sched.runUntilIdle({ maxSteps: 50 })).toThrow(/still busy after 50 steps/);
+    expect(runs).toBeGreaterThan(50);
+  });
+});

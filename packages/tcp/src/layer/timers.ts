@@ -64,8 +64,11 @@ export class DeadlineQueue<T extends Timed> {
     const now = this.scheduler.now();
     this.running = true;
     try {
-      // Items re-armed for `now` or earlier while we run are taken in this same pass.
-      while (this.times.length > 0 && this.times[0]! <= now) {
+      // Items re-armed for `now` or earlier while we run are taken in this same pass, within a budget: an
+      // item that keeps asking for a time already past yields to the scheduler (whose step limit then
+      // reports the livelock) instead of spinning here forever.
+      let budget = this.times.length * 2 + 1024;
+      while (this.times.length > 0 && this.times[0]! <= now && budget-- > 0) {
         const time = this.times[0]!;
         const item = this.pop();
         if (item.deadline !== time) continue; // stale: the deadline moved
