@@ -33,9 +33,9 @@ function parseLoss(value: string): number {
 export function parseDemoArgs(argv: readonly string[], exit = true): DemoOptions {
   const program = new Command('stack-demo')
     .description(
-      'A simulated network of three @stack hosts on a learning bridge: they resolve each other with ARP,\n' +
-        'ping, exchange UDP and a fragmented datagram, all in virtual time from one seed.\n' +
-        'Exits 0 when every exchange succeeded.',
+      'A simulated network of three @stack hosts on a learning bridge, all in virtual time from one seed: ' +
+        'ARP, ping, UDP echo, a fragmented datagram, a TCP echo (RFC 862) and a 1 MiB TCP transfer ' +
+        'checked by SHA-256, with ss-like connection lines. Exits 0 when every exchange succeeded.',
     )
     .addOption(new Option('--seed <n>', 'seed of the simulation (0..4294967295)').default(7).argParser(parseSeed))
     .addOption(new Option('--loss <pct>', 'frame loss on every link, percent (0..100)').default(0).argParser(parseLoss))

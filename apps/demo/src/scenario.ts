@@ -4,6 +4,7 @@ import { SimNetwork } from '@stack/sim';
 import { PcapngWriter, memorySink } from '@stack/pcap';
 import { formatIpv4, bytesEqual } from '@stack/wire';
 import type { DemoOptions } from './cli.js';
+import { TCP_DISCARD_PORT, TCP_ECHO_PORT, serveEcho, tcpBulk, tcpEcho } from './tcp.js';
 
 /** One exchange the demo attempts, and how it went. */
 export interface Exchange {
@@ -27,7 +28,12 @@ const HOSTS = [
   { name: 'gamma', address: '10.0.0.3/24' },
 ] as const;
 
+/** Every link of the network: a 100 Mbit/s cable with 0.5 ms one-way delay (so TCP has a real RTT and a rate to reach). */
+const LINK = { bandwidth: 100_000_000, latency: 0.5 } as const;
+
 const ECHO_PORT = 7;
+/** The bulk transfer's size: 1 MiB. */
+const BULK_BYTES = 1 << 20;
 /** How often a lost exchange is tried again before the demo calls it failed. */
 const MAX_ATTEMPTS = 60;
 
@@ -36,7 +42,7 @@ const MAX_ATTEMPTS = 60;
  * Deterministic: the same options give the same lines and the same pcap.
  */
 export async function runDemo(options: DemoOptions, say: (line: string) => void): Promise<DemoResult> {
-  const net = new SimNetwork({ seed: options.seed });
+  const net = new SimNetwork({ seed: options.seed, defaults: LINK });
   const clock = net.scheduler;
   const stamp = (): string => `[${clock.now().toFixed(3).padStart(10)} ms]`;
   const tell = (line: string): void => {
@@ -57,7 +63,7 @@ export async function runDemo(options: DemoOptions, say: (line: string) => void)
   }
   const host = (name: string): DirectStack => stacks.get(name)!;
 
-  tell(`network: ${HOSTS.map((h) => `${h.name} ${h.address}`).join(', ')} on learning bridge br0` + (loss > 0 ? `, each host losing ${options.loss}% of the frames it sends` : ''));
+  tell(`network: ${HOSTS.map((h) => `${h.name} ${h.address}`).join(', ')} on learning bridge br0 (${LINK.bandwidth / 1e6} Mbit/s links, ${LINK.latency} ms each way)` + (loss > 0 ? `, each host losing ${options.loss}% of the frames it sends` : ''));
 
   // beta runs an RFC 862 echo service on UDP port 7.
   const beta = host('beta');
@@ -88,6 +94,14 @@ export async function runDemo(options: DemoOptions, say: (line: string) => void)
     const big = new Uint8Array(8000);
     for (let i = 0; i < big.length; i++) big[i] = (i * 31 + 7) & 0xff;
     exchanges.push(await udpRoundTrip(clock, host('alpha'), beta.address, big, 'alpha → beta udp 8000 bytes', tell));
+
+    tell(`-- TCP echo: beta serves RFC 862 echo on tcp/${TCP_ECHO_PORT}; gamma connects, sends three lines, reads each back, closes`);
+    const tcpEchoServer = serveEcho(beta);
+    exchanges.push(await tcpEcho(clock, host('gamma'), beta, ['hello over TCP', 'the quick brown fox', 'bye'], tell));
+    await tcpEchoServer.close();
+
+    tell(`-- TCP bulk: alpha sends ${BULK_BYTES >> 20} MiB to an RFC 863 discard sink on gamma tcp/${TCP_DISCARD_PORT}, which hashes what it reads`);
+    exchanges.push(await tcpBulk(clock, host('alpha'), host('gamma'), BULK_BYTES, tell));
   };
 
   await clock.runUntilSettled(script());
@@ -96,7 +110,8 @@ export async function runDemo(options: DemoOptions, say: (line: string) => void)
   const ok = exchanges.every((e) => e.ok);
   const totals = [...stacks.values()].map((s) => {
     const snap = s.inspect();
-    return `${s.name}: ${snap.device.stats.txFrames} frames out, ${snap.device.stats.rxFrames} in, ${snap.arp.entries.length} ARP entries, ${snap.ipv4.stats.fragmentsOut} fragments out, ${snap.ipv4.stats.reassembled} reassembled`;
+    const lost = net.faultStats(snap.device.name)?.lost;
+    return `${s.name}: ${snap.device.stats.txFrames} frames out${lost ? ` (${lost} more lost on the way)` : ''}, ${snap.device.stats.rxFrames} in, ${snap.arp.entries.length} ARP entries, ${snap.ipv4.stats.fragmentsOut} fragments out, ${snap.ipv4.stats.reassembled} reassembled, ${snap.tcp.stats.tx} TCP segments out, ${snap.tcp.stats.rx} in`;
   });
   for (const line of totals) tell(line);
   for (const s of stacks.values()) await s.close();
