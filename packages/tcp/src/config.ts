@@ -70,6 +70,13 @@ export interface TcpConfig {
    */
   reassemblyRanges?: number;
   /**
+   * Ranges of the SACK scoreboard (RFC 6675 §3): separate blocks of data
+   * the peer SACKed that the sender remembers (default 64). When all are
+   * taken, a lower block replaces the highest range (the holes nearest
+   * SND.UNA matter most); a forgotten range only looks unSACKed again.
+   */
+  sackRanges?: number;
+  /**
    * Turn Nagle's algorithm off (like TCP_NODELAY; default false). With it on
    * (RFC 896, RFC 9293 §3.7.4) a segment smaller than the MSS waits while
    * sent data is unacknowledged, so small writes coalesce. The connection's
@@ -126,6 +133,7 @@ export const TCP_DEFAULTS: ResolvedTcpConfig = Object.freeze({
   initialCwnd: 10,
   congestion: 'cubic',
   reassemblyRanges: 32,
+  sackRanges: 64,
   noDelay: false,
   keepalive: false,
   keepaliveIdle: 7_200_000,
@@ -157,6 +165,7 @@ const RANGES: { readonly [K in keyof TcpConfig]?: readonly [number, number] } = 
   delayedAck: [0, 499],
   initialCwnd: [1, 1_000],
   reassemblyRanges: [0, 1_024],
+  sackRanges: [1, 4_096],
   keepaliveIdle: [1, 2_147_483_647],
   keepaliveInterval: [1, 2_147_483_647],
   keepaliveCount: [1, 255],

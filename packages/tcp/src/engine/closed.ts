@@ -1,9 +1,7 @@
 import { TcpFlags as F } from '../wire/fields.js';
-import type { TcpOptions } from '../wire/options.js';
 import { seqAdd } from '../wire/seq.js';
+import { NO_OPTIONS } from './options.js';
 import type { SegmentIn, SegmentOut } from './segment.js';
-
-const NO_OPTIONS: TcpOptions = Object.freeze({});
 
 /** What a listener does with a segment for a port in LISTEN and no connection (RFC 9293 §3.10.7.2). */
 export type ListenVerdict = 'accept' | 'reset' | 'drop';
@@ -46,6 +44,7 @@ export function resetFor(seg: SegmentIn, out: SegmentOut): boolean {
   out.urgentPointer = 0;
   out.options = NO_OPTIONS;
   out.payloadLength = 0;
+  out.gsoSize = 0;
   out.source = null;
   return true;
 }

@@ -1,4 +1,5 @@
 import { seqDiff, seqGt, seqLe } from '../wire/seq.js';
+import { SeqRanges } from './ranges.js';
 
 /**
  * The out-of-order ranges a receiver holds beyond RCV.NXT (RFC 9293
@@ -10,18 +11,9 @@ import { seqDiff, seqGt, seqLe } from '../wire/seq.js';
  * (the first SACK block, RFC 2018 §4). Allocation happens in the
  * constructor only.
  */
-export class Reassembly {
-  private readonly starts: Uint32Array;
-  private readonly ends: Uint32Array;
-  /** Ranges held. */
-  count = 0;
+export class Reassembly extends SeqRanges {
   /** Index of the range that grew last (-1 when none). */
   private latest = -1;
-
-  constructor(readonly capacity: number) {
-    this.starts = new Uint32Array(capacity);
-    this.ends = new Uint32Array(capacity);
-  }
 
   /**
    * Records that [start, end) arrived (both after RCV.NXT), merging with
@@ -30,28 +22,9 @@ export class Reassembly {
    * drops the data; the peer sends it again).
    */
   add(start: number, end: number): boolean {
-    if (this.capacity === 0 || !seqGt(end, start)) return false;
-    // First range whose end reaches start: it and the following ones up to `end` merge.
-    let i = 0;
-    while (i < this.count && seqGt(start, this.ends[i]!)) i++;
-    let j = i;
-    while (j < this.count && seqLe(this.starts[j]!, end)) j++;
-    if (i === j) {
-      if (this.count === this.capacity) return false;
-      this.starts.copyWithin(i + 1, i, this.count);
-      this.ends.copyWithin(i + 1, i, this.count);
-      this.starts[i] = start;
-      this.ends[i] = end;
-      this.count++;
-    } else {
-      const s = seqGt(start, this.starts[i]!) ? this.starts[i]! : start;
-      const e = seqGt(this.ends[j - 1]!, end) ? this.ends[j - 1]! : end;
-      this.starts[i] = s;
-      this.ends[i] = e;
-      this.starts.copyWithin(i + 1, j, this.count);
-      this.ends.copyWithin(i + 1, j, this.count);
-      this.count -= j - i - 1;
-    }
+    if (!seqGt(end, start)) return false;
+    const i = this.insert(start, end);
+    if (i < 0) return false;
     this.latest = i;
     return true;
   }
@@ -68,9 +41,7 @@ export class Reassembly {
       k++;
     }
     if (k > 0) {
-      this.starts.copyWithin(0, k, this.count);
-      this.ends.copyWithin(0, k, this.count);
-      this.count -= k;
+      this.dropFirst(k);
       this.latest = this.latest >= k ? this.latest - k : -1;
     }
     return next;
@@ -103,8 +74,8 @@ export class Reassembly {
   }
 
   /** Forgets everything. */
-  clear(): void {
-    this.count = 0;
+  override clear(): void {
+    super.clear();
     this.latest = -1;
   }
 }

@@ -16,8 +16,9 @@
 // are relative: what we send to our ISS, what the peer sends to `peerIsn`
 // (and acks and SACK blocks the other way round). Timestamps are absolute.
 // Options: mss n, sackOK, TS val n ecr n, nop, wscale n, sack a:b c:d. In an
-// expected segment, `ack`, `win` and `<options>` are checked only when
-// written (`<>`: no options at all); `*` matches any TS val or ecr; PSH is
+// expected segment, `ack`, `win`, `gso n` (SegmentOut.gsoSize, 0 for an
+// ordinary segment) and `<options>` are checked only when written (`<>`: no
+// options at all); `*` matches any TS val or ecr; PSH is
 // checked only when `P` is written. Payload bytes are `pattern(relSeq)` both ways:
 // injected data carries it, and data we send is checked against it.
 //
@@ -57,6 +58,7 @@ interface SegText {
   len: number;
   ack: number | undefined;
   win: number | undefined;
+  gso: number | undefined;
   options: ParsedOptions | undefined;
 }
 
@@ -97,7 +99,9 @@ function parseSegText(text: string): SegText {
   if (ackMatch !== null) ack = Number(ackMatch[1]);
   const winMatch = /\bwin\s+(\d+)/.exec(rest);
   if (winMatch !== null) win = Number(winMatch[1]);
-  return { flags, start, end, len, ack, win, options };
+  const gsoMatch = /\bgso\s+(\d+)/.exec(rest);
+  const gso = gsoMatch !== null ? Number(gsoMatch[1]) : undefined;
+  return { flags, start, end, len, ack, win, gso, options };
 }
 
 function parseOptions(s: string, text: string): ParsedOptions {
@@ -139,6 +143,8 @@ export interface Captured {
   readonly time: number;
   readonly repr: TcpRepr;
   readonly payload: Uint8Array;
+  /** `SegmentOut.gsoSize` as handed out (0: an ordinary segment). */
+  readonly gsoSize: number;
 }
 
 /**
@@ -163,7 +169,7 @@ export class Script {
 
   constructor(
     private readonly open: TcpConnection | ((syn: SegmentIn, now: number) => TcpConnection),
-    readonly opts: { peerIsn?: number; localPort?: number; remotePort?: number } = {},
+    readonly opts: { peerIsn?: number; localPort?: number; remotePort?: number; iss?: number } = {},
   ) {
     this.conn = typeof open === 'function' ? null : open;
     this.output = { emit: (seg) => this.capture(seg) };
@@ -173,7 +179,7 @@ export class Script {
     return this.opts.peerIsn ?? PEER_ISN;
   }
   private get iss(): number {
-    return this.conn?.sequenceBase.iss ?? 0;
+    return this.conn?.sequenceBase.iss ?? this.opts.iss ?? 0;
   }
 
   private capture(seg: SegmentOut): boolean {
@@ -185,10 +191,10 @@ export class Script {
     const bytes = this.buf.slice(0, n);
     const parsed = parseTcp(bytes, LOCAL_ADDR, REMOTE_ADDR);
     if (!parsed.ok) throw new Error(`script: the engine sent a segment that does not parse: ${parsed.error.message}`);
-    const c: Captured = { time: this.now, repr: parsed.value, payload: bytes.subarray(n - parsed.value.payloadLength) };
+    const c: Captured = { time: this.now, repr: parsed.value, payload: bytes.subarray(n - parsed.value.payloadLength), gsoSize: seg.gsoSize };
     this.queue.push(c);
     this.sent.push(c);
-    this.trace.push(`${this.now} > ${this.describe(parsed.value, false)}`);
+    this.trace.push(`${this.now} > ${this.describe(parsed.value, false)}${seg.gsoSize > 0 ? ` gso ${seg.gsoSize}` : ''}`);
     return true;
   }
 
@@ -313,6 +319,7 @@ export class Script {
     if (start !== want.start || r.payloadLength !== want.len) mismatch('sequence numbers or length differ');
     if (want.ack !== undefined && seqDiff(r.ack, this.peerIsn) !== want.ack) mismatch('ack differs');
     if (want.win !== undefined && r.window !== want.win) mismatch('window differs');
+    if (want.gso !== undefined && got.gsoSize !== want.gso) mismatch(`gsoSize ${got.gsoSize} differs`);
     if (want.options !== undefined) {
       const w = want.options;
       const o = r.options;

@@ -7,22 +7,30 @@ import type { RingBuffer } from './ring.js';
 const EMPTY = new Uint8Array(0);
 
 /**
- * A received segment as the engine reads it (RFC 9293 §3.1): header fields,
- * options in reusable slots, and the payload as a view into the received
- * bytes. One instance is meant to be reused for every segment (the layer
- * keeps one), so the receive path allocates nothing. `payload` is valid only
- * until the bytes it views are reused: the engine copies what it keeps.
+ * The fixed header fields (RFC 9293 §3.1) shared by `SegmentIn` and
+ * `SegmentOut`: ports, sequence and acknowledgment numbers, flags, the raw
+ * window field and the urgent pointer, all plain numbers.
  */
-export class SegmentIn {
+export class SegmentHeader {
   srcPort = 0;
   dstPort = 0;
   seq = 0;
   ack = 0;
   /** The 12 flag bits (`TcpFlags`). */
   flags = 0;
-  /** Window field as received (unscaled). */
+  /** Window field (unscaled). */
   window = 0;
   urgentPointer = 0;
+}
+
+/**
+ * A received segment as the engine reads it (RFC 9293 §3.1): header fields,
+ * options in reusable slots, and the payload as a view into the received
+ * bytes. One instance is meant to be reused for every segment (the layer
+ * keeps one), so the receive path allocates nothing. `payload` is valid only
+ * until the bytes it views are reused: the engine copies what it keeps.
+ */
+export class SegmentIn extends SegmentHeader {
   /** The options (absent numbers are -1). */
   readonly options = new TcpOptionSlots();
   payload: Uint8Array = EMPTY;
@@ -72,16 +80,19 @@ export interface MutableTimestamps {
  * the one copy on the way out. One instance per connection, reused: valid
  * only during the `emit` call.
  */
-export class SegmentOut implements TcpRepr {
-  srcPort = 0;
-  dstPort = 0;
-  seq = 0;
-  ack = 0;
-  flags = 0;
-  window = 0;
-  urgentPointer = 0;
+export class SegmentOut extends SegmentHeader implements TcpRepr {
   options: TcpOptions = {};
   payloadLength = 0;
+  /**
+   * 0 for an ordinary segment. Otherwise a large segment (GSO, when the
+   * connection was opened with `gsoMaxSize`): the device, or the layer in
+   * software, must cut the payload into pieces of `gsoSize` bytes (the last
+   * one may be shorter), each with this header, its sequence number
+   * advanced by the bytes before it, and FIN and PSH only on the last piece
+   * (as Linux's tcp_gso_segment does). The engine counts it as the
+   * ceil(payloadLength / gsoSize) segments it stands for.
+   */
+  gsoSize = 0;
   /** @internal where the payload lives: `source` at `sourceOffset` bytes after its head. */
   source: RingBuffer | null = null;
   /** @internal */

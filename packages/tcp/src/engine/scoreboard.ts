@@ -1,0 +1,124 @@
+import { seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/seq.js';
+import { SeqRanges } from './ranges.js';
+
+/**
+ * The sender's SACK scoreboard (RFC 6675 §3): the bytes above SND.UNA the
+ * peer reported holding in SACK blocks (RFC 2018 §3), as at most
+ * `capacity` sorted, disjoint ranges. It only informs what to retransmit
+ * and the pipe estimate: SACKed bytes stay in the send buffer until the
+ * cumulative ACK covers them (the peer may renege, RFC 2018 §8).
+ * Allocation happens in the constructor only.
+ */
+export class SackScoreboard extends SeqRanges {
+  /**
+   * Records the SACK block [left, right) (the caller has checked that it
+   * lies inside SND.UNA..SND.MAX) and returns how many bytes were not
+   * SACKed before. When a new range is needed and all are taken, a block
+   * below the highest range replaces it (the holes nearest SND.UNA matter
+   * most); one above is ignored. Either way forgetting a range is safe: its
+   * bytes just look unSACKed again.
+   */
+  add(left: number, right: number): number {
+    if (!seqGt(right, left)) return 0;
+    const before = this.bytes;
+    if (this.insert(left, right) >= 0) return this.bytes - before;
+    // Full, and the block touches no range: all of it is new.
+    if (this.count === 0 || !seqLt(left, this.starts[this.count - 1]!)) return 0;
+    this.dropLast();
+    this.insert(left, right);
+    return seqDiff(right, left);
+  }
+
+  /**
+   * SND.UNA moved to `una`: forgets what it covers. Returns true when `una`
+   * lands at the start of or inside a SACKed range: the peer acknowledged
+   * less than it had SACKed, so it has dropped SACKed data (reneged,
+   * RFC 2018 §8), and the caller should forget the scoreboard (as Linux's
+   * tcp_check_sack_reneging does).
+   */
+  advance(una: number): boolean {
+    let k = 0;
+    while (k < this.count && seqLe(this.ends[k]!, una)) k++;
+    this.dropFirst(k);
+    return this.count > 0 && seqLe(this.starts[0]!, una);
+  }
+
+  /** Bytes SACKed within [from, to). */
+  sackedIn(from: number, to: number): number {
+    let n = 0;
+    for (let k = 0; k < this.count; k++) {
+      const s = this.starts[k]!;
+      if (seqGe(s, to)) break;
+      const e = this.ends[k]!;
+      if (seqLe(e, from)) continue;
+      n += seqDiff(seqLt(e, to) ? e : to, seqGt(s, from) ? s : from);
+    }
+    return n;
+  }
+
+  /**
+   * RFC 6675 §4's IsLost as a boundary: a byte not SACKed is lost when
+   * `dupThresh` SACKed ranges, or more than (dupThresh − 1)·`mss` SACKed
+   * bytes, lie above it. That holds for every unSACKed byte below the
+   * returned sequence number and none above it; `una` when none is lost.
+   * (Ranges stand for the RFC's "discontiguous SACKed sequences": the
+   * scoreboard does not keep segment boundaries, so the byte rule does the
+   * rest.)
+   */
+  lostEnd(una: number, dupThresh: number, mss: number): number {
+    const limit = (dupThresh - 1) * mss;
+    let acc = 0;
+    for (let k = this.count - 1, n = 1; k >= 0; k--, n++) {
+      acc += seqDiff(this.ends[k]!, this.starts[k]!);
+      if (n >= dupThresh || acc > limit) return this.starts[k]!;
+    }
+    return una;
+  }
+
+  /** The first byte at or after `seq` that is not SACKed. */
+  skip(seq: number): number {
+    for (let k = 0; k < this.count; k++) {
+      const s = this.starts[k]!;
+      if (seqGt(s, seq)) break;
+      if (seqGt(this.ends[k]!, seq)) return this.ends[k]!;
+    }
+    return seq;
+  }
+
+  /** The start of the first SACKed range after `seq`, or `limit` when none starts before it. */
+  nextStart(seq: number, limit: number): number {
+    for (let k = 0; k < this.count; k++) {
+      const s = this.starts[k]!;
+      if (seqGt(s, seq)) return seqLt(s, limit) ? s : limit;
+    }
+    return limit;
+  }
+
+  /** The end of the last SACKed range below or at `seq`, or `floor` when none ends after `floor` (the start of the hole before `seq`). */
+  prevEnd(seq: number, floor: number): number {
+    let at = floor;
+    for (let k = 0; k < this.count; k++) {
+      const e = this.ends[k]!;
+      if (seqGt(e, seq)) break;
+      if (seqGt(e, at)) at = e;
+    }
+    return at;
+  }
+
+  /** One past the highest SACKed byte (the scoreboard must not be empty). */
+  get highest(): number {
+    return this.ends[this.count - 1]!;
+  }
+
+  /** The start of the highest range (the scoreboard must not be empty). */
+  get highestStart(): number {
+    return this.starts[this.count - 1]!;
+  }
+
+  /** The ranges as [start, end) pairs, lowest first (for tests and traces; allocates). */
+  ranges(): [number, number][] {
+    const out: [number, number][] = [];
+    for (let k = 0; k < this.count; k++) out.push([this.starts[k]!, this.ends[k]!]);
+    return out;
+  }
+}
