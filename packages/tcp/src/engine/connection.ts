@@ -1,6 +1,6 @@
 import { StackError } from '@stack/interfaces';
 import { TcpFlags as F } from '../wire/fields.js';
-import { seqAdd } from '../wire/seq.js';
+import { seqAdd, seqGe, seqLt } from '../wire/seq.js';
 import { updateWindow } from './ack.js';
 import { established, input } from './input.js';
 import { connectionInfo, type TcpConnectionCounters, type TcpConnectionInfo } from './info.js';
@@ -386,6 +386,18 @@ export class TcpConnection {
   /** A snapshot for `stack.inspect()` (like `ss -ti`). */
   info(): TcpConnectionInfo {
     return connectionInfo(this.t);
+  }
+
+  /**
+   * Whether an ICMP error quoting sequence number `seq` can be about a
+   * segment we sent (RFC 5927 §4.1): SND.UNA ≤ seq < SND.MAX, or our ISS in
+   * SYN-SENT. Errors that fail this are forged or stale and must be ignored.
+   */
+  sentSequence(seq: number): boolean {
+    const t = this.t;
+    if (t.st === TcpState.CLOSED) return false;
+    if (t.st === TcpState.SYN_SENT || t.st === TcpState.SYN_RECEIVED) return seq >>> 0 === t.iss;
+    return seqGe(seq >>> 0, t.sndUna) && seqLt(seq >>> 0, t.sndMax);
   }
 
   /** Our ISS and the peer's IRS (for tests and traces). */

@@ -8,10 +8,12 @@ import type { ResolvedTcpConfig } from '../config.js';
 import { listenerInput, resetFor } from '../engine/closed.js';
 import { TcpConnection } from '../engine/connection.js';
 import { tcpIsn, type IsnSecret } from '../engine/isn.js';
+import { windowScaleFor } from '../engine/options.js';
 import { SegmentIn, SegmentOut, type TcpOutput } from '../engine/segment.js';
 import { TcpState } from '../engine/state.js';
 import { PROTOCOL_TCP, TcpFlags as F } from '../wire/fields.js';
 import { checkTcp, emitTcp, tcpBufferLen, tcpHeaderLen } from '../wire/segment.js';
+import type { TcpOptions } from '../wire/options.js';
 import { connectionConfig, resolveTcpLayerConfig, type ResolvedTcpLayerConfig, type TcpLayerConfig } from './config.js';
 import { Conn } from './conn.js';
 import { TupleTable } from './demux.js';
@@ -19,6 +21,7 @@ import { TcpFlow, type FlowHost } from './flow.js';
 import { ListenerImpl, type ListenerHost } from './listener.js';
 import { EphemeralPorts } from './ports.js';
 import { DeadlineQueue } from './timers.js';
+import { COOKIE_SLOT_MS, SynCookies } from './syncookie.js';
 
 /** What the TCP layer needs besides IP: time and randomness (ISN and port secrets). */
 export interface TcpDeps {
@@ -55,6 +58,12 @@ export interface TcpStats {
   icmpIgnored: number;
   /** `onFlow` threw: the flow was reset. */
   handlerErrors: number;
+  /** SYN cookies (RFC 4987 §3.6): SYN-ACKs sent without state, completing ACKs that carried a good cookie, and ones that did not. */
+  synCookiesSent: number;
+  synCookiesValid: number;
+  synCookiesFailed: number;
+  /** ICMP fragmentation-needed errors that lowered a connection's MSS (RFC 1191). */
+  pmtuUpdates: number;
 }
 
 function newStats(): TcpStats {
@@ -62,6 +71,7 @@ function newStats(): TcpStats {
     rx: 0, tx: 0,
     dropped: { truncated: 0, malformed: 0, checksum: 0, broadcast: 0, noListener: 0, listenDrop: 0, listenOverflow: 0, synQueueFull: 0, connectionLimit: 0 },
     activeOpens: 0, passiveOpens: 0, attemptFails: 0, estabResets: 0, outRsts: 0, txErrors: 0, icmpErrors: 0, icmpIgnored: 0, handlerErrors: 0,
+    synCookiesSent: 0, synCookiesValid: 0, synCookiesFailed: 0, pmtuUpdates: 0,
   };
 }
 
@@ -95,6 +105,8 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
   private readonly isnSecret: IsnSecret;
   private readonly tsSecret: IsnSecret;
   private readonly ports: EphemeralPorts;
+  private readonly cookies: SynCookies;
+  private readonly cookieSeg = new SegmentOut();
   private closed = false;
 
   // Receive: one SegmentIn for every segment.
@@ -119,6 +131,7 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
     this.isnSecret = secret(deps.random);
     this.tsSecret = secret(deps.random);
     this.ports = new EphemeralPorts(config.ephemeralMin, config.ephemeralMax, secret(deps.random), secret(deps.random));
+    this.cookies = new SynCookies(secret(deps.random));
     this.timers = new DeadlineQueue<Conn>(deps.scheduler, (c, now) => this.onDeadline(c, now));
   }
 
@@ -175,7 +188,7 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
     const now = this.deps.scheduler.now();
     const engine = TcpConnection.connect({
       localPort: local, remotePort: port, iss: tcpIsn(this.isnSecret, src, local, dst, port, now), config: this.connCfg,
-      tsOffset: this.tsOffset(src, local, dst, port),
+      tsOffset: this.tsOffset(src, local, dst, port), mtu: this.ip.mtu(dst),
     });
     const c = new Conn(engine, src, local, dst, port);
     if (timeout !== undefined) c.connectDeadline = now + timeout;
@@ -248,6 +261,7 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
         this.drop('listenDrop');
         return;
       case 'reset':
+        if (l.cookiesAt > -Infinity && now - l.cookiesAt < 2 * COOKIE_SLOT_MS && this.fromCookie(l, seg, info, now)) return;
         this.drop('listenDrop');
         this.reset(seg, info);
         return;
@@ -266,6 +280,11 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
       this.drop('connectionLimit');
       return;
     }
+    const mode = this.config.synCookies;
+    if (mode === 'always' || (mode === 'auto' && l.synQueue >= this.config.synBacklog)) {
+      this.sendCookie(l, seg, info, now);
+      return;
+    }
     if (l.synQueue >= this.config.synBacklog) {
       this.drop('synQueueFull');
       return;
@@ -273,7 +292,7 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
     const local = info.dst;
     const engine = TcpConnection.accept(seg, {
       localPort: seg.dstPort, remotePort: seg.srcPort, iss: tcpIsn(this.isnSecret, local, seg.dstPort, info.src, seg.srcPort, now),
-      config: this.connCfg, tsOffset: this.tsOffset(local, seg.dstPort, info.src, seg.srcPort),
+      config: this.connCfg, tsOffset: this.tsOffset(local, seg.dstPort, info.src, seg.srcPort), mtu: this.ip.mtu(info.src),
     });
     const c = new Conn(engine, local, seg.dstPort, info.src, seg.srcPort);
     c.listener = l;
@@ -282,6 +301,84 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
     this.table.add(c);
     this.stats.passiveOpens++;
     this.service(c, now);
+  }
+
+  /**
+   * Answers a SYN without keeping state (RFC 4987 §3.6): the ISN is the
+   * cookie; window scale and SACK-permitted ride in our TSval when the SYN
+   * had timestamps, else they are not offered (they could not be recalled).
+   */
+  private sendCookie(l: ListenerImpl, seg: SegmentIn, info: IpRxInfo, now: number): void {
+    const cfg = this.config;
+    const o = seg.options;
+    const local = info.dst;
+    const peerMss = o.mss >= 0 ? o.mss : 536;
+    const iss = this.cookies.isn(local, seg.dstPort, info.src, seg.srcPort, seg.seq, SynCookies.mssIndex(peerMss), now);
+    const ts = cfg.timestamps && o.hasTimestamps;
+    const ws = ts && cfg.windowScaling && o.windowScale >= 0;
+    const sack = ts && cfg.sack && o.sackPermitted;
+    const options: { -readonly [K in keyof TcpOptions]: TcpOptions[K] } = { mss: Math.max(Math.min(cfg.mss, this.ip.mtu(info.src) - 40), 64) };
+    if (ts) {
+      const tsNow = (Math.floor(now) + this.tsOffset(local, seg.dstPort, info.src, seg.srcPort)) >>> 0;
+      options.timestamps = { value: SynCookies.encodeTsval(tsNow, ws ? o.windowScale : -1, sack), echo: o.tsValue };
+    }
+    if (ws) options.windowScale = windowScaleFor(cfg.recvBufferSize);
+    if (sack) options.sackPermitted = true;
+    const out = this.cookieSeg;
+    out.srcPort = seg.dstPort;
+    out.dstPort = seg.srcPort;
+    out.seq = iss;
+    out.ack = (seg.seq + 1) >>> 0;
+    out.flags = F.SYN | F.ACK;
+    out.window = Math.min(cfg.recvBufferSize, 0xffff);
+    out.urgentPointer = 0;
+    out.options = options;
+    out.payloadLength = 0;
+    l.cookiesAt = now;
+    this.stats.synCookiesSent++;
+    this.send(out, info.src, { src: local, dontFragment: true });
+  }
+
+  /**
+   * An ACK for a listener that has sent cookies lately: when it carries a
+   * good cookie, the connection is made from it, ESTABLISHED at once.
+   * Returns false when it does not (the caller answers as LISTEN does).
+   */
+  private fromCookie(l: ListenerImpl, seg: SegmentIn, info: IpRxInfo, now: number): boolean {
+    if ((seg.flags & (F.SYN | F.RST | F.ACK)) !== F.ACK) return false;
+    const local = info.dst;
+    const peerIsn = (seg.seq - 1) >>> 0;
+    const mss = this.cookies.check(local, seg.dstPort, info.src, seg.srcPort, peerIsn, seg.ack, now);
+    if (mss < 0) {
+      this.stats.synCookiesFailed++;
+      return false;
+    }
+    if (l.full) {
+      this.drop('listenOverflow');
+      return true;
+    }
+    if (this.table.size >= this.config.maxConnections) {
+      this.drop('connectionLimit');
+      return true;
+    }
+    const o = seg.options;
+    const ts = this.config.timestamps && o.hasTimestamps;
+    const carried = ts ? SynCookies.decodeTsecr(o.tsEcho) : { windowScale: -1, sackPermitted: false };
+    const engine = TcpConnection.restore(seg, {
+      localPort: seg.dstPort, remotePort: seg.srcPort, iss: (seg.ack - 1) >>> 0, config: this.connCfg,
+      tsOffset: this.tsOffset(local, seg.dstPort, info.src, seg.srcPort), mtu: this.ip.mtu(info.src),
+      irs: peerIsn, peerMss: mss, peerWindowScale: carried.windowScale, sackPermitted: carried.sackPermitted, timestamps: ts,
+    }, now);
+    const c = new Conn(engine, local, seg.dstPort, info.src, seg.srcPort);
+    this.table.add(c);
+    this.stats.passiveOpens++;
+    this.stats.synCookiesValid++;
+    if (l.paused) {
+      c.listener = l;
+      l.acceptQueue.push(c);
+    } else this.deliver(l, c);
+    this.service(c, now);
+    return true;
   }
 
   private listenerFor(port: number, dst: number): ListenerImpl | undefined {
@@ -298,7 +395,8 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
 
   /**
    * An ICMP error quoting one of our segments (RFC 1122 §4.2.3.9, RFC 5927):
-   * only when its sequence number is one we sent. Port or protocol
+   * only when its sequence number is one we sent. Fragmentation needed
+   * lowers the connection's MSS (RFC 1191) in any state. Port or protocol
    * unreachable during the handshake refuses the connect; other
    * unreachables then are soft errors, reported if the connect times out.
    * In synchronized states they are ignored (RFC 5461 §4, as Linux).
@@ -308,8 +406,21 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
     this.stats.icmpErrors++;
     const q = err.quoted;
     const c = q.length >= 8 ? this.table.get(err.src, readU16(q, 0), err.dst, readU16(q, 2)) : undefined;
-    if (c === undefined || c.engine.state !== TcpState.SYN_SENT || readU32(q, 4) !== c.engine.sequenceBase.iss || err.kind !== 'unreachable') {
+    if (c === undefined || err.kind !== 'unreachable' || !c.engine.sentSequence(readU32(q, 4))) {
       this.stats.icmpIgnored++;
+      return;
+    }
+    if (err.code === 4) {
+      // Fragmentation needed (RFC 1191 §6.3): IP has lowered its path MTU already; take the smaller of the two.
+      const now = this.deps.scheduler.now();
+      const pathMtu = this.ip.mtu(c.remoteAddr);
+      c.engine.pathMtuChanged(err.mtu > 0 ? Math.min(err.mtu, pathMtu) : pathMtu, now);
+      this.stats.pmtuUpdates++;
+      this.service(c, now);
+      return;
+    }
+    if (c.engine.state !== TcpState.SYN_SENT) {
+      this.stats.icmpIgnored++; // RFC 5461 §4: soft in synchronized states
       return;
     }
     if (err.code === 2 || err.code === 3) this.fail(c, 'refused');

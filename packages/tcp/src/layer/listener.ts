@@ -26,6 +26,8 @@ export class ListenerImpl implements Listener {
   readonly acceptQueue: Conn[] = [];
   paused = false;
   closed = false;
+  /** When this listener last answered a SYN with a cookie (-Infinity: never); ACKs are checked for cookies for two slots after. */
+  cookiesAt = -Infinity;
   private closing: Promise<void> | null = null;
 
   constructor(

@@ -31,6 +31,7 @@ describe('SYN cookies (RFC 4987 §3.6)', () => {
   it('grants the largest MSS not above the peer’s', () => {
     expect(COOKIE_MSS[SynCookies.mssIndex(536)]).toBe(536);
     expect(COOKIE_MSS[SynCookies.mssIndex(1459)]).toBe(1440);
+    expect(COOKIE_MSS[SynCookies.mssIndex(1250)]).toBe(1200);
     expect(COOKIE_MSS[SynCookies.mssIndex(9000)]).toBe(8960);
     expect(COOKIE_MSS[SynCookies.mssIndex(100)]).toBe(216);
   });

@@ -6,7 +6,7 @@ import { halfSipHash24, type IsnSecret } from '../engine/isn.js';
  * MSS is chosen, so the connection runs with at most what the peer asked
  * for (the values Linux's table holds, widened for jumbo frames).
  */
-export const COOKIE_MSS = [216, 536, 1220, 1300, 1440, 1460, 4312, 8960] as const;
+export const COOKIE_MSS = [216, 536, 1200, 1300, 1440, 1460, 4312, 8960] as const;
 /** How long a cookie's time slot lasts, ms (as Linux: 64 s); a cookie is good in its slot and the next. */
 export const COOKIE_SLOT_MS = 64_000;
 /** TSval bits that carry the options when timestamps are on (Linux's TSBITS). */
