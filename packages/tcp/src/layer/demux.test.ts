@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { TupleTable, type Tuple } from './demux.js';
 
 interface Entry extends Tuple<Entry> {
@@ -10,11 +11,11 @@ function entry(name: string, localAddr: number, localPort: number, remoteAddr: n
 }
 
 describe('TupleTable: connections by 4-tuple', () => {
-  it('finds entries whose keys collide (same ports, remote addresses equal in the low 21 bits, other local address)', () => {
-    const t = new TupleTable<Entry>();
+  it('finds entries that share a key (another local address) and keeps apart ones that differ anywhere', () => {
+    const t = new TupleTable<Entry>(0x1234_5678);
     const a = entry('a', 1, 80, 0x0a00_0001, 5000);
-    const b = entry('b', 1, 80, 0x0b00_0001, 5000); // same low 21 bits of the remote address
-    const c = entry('c', 2, 80, 0x0a00_0001, 5000); // another local address
+    const b = entry('b', 1, 80, 0x0b00_0001, 5000);
+    const c = entry('c', 2, 80, 0x0a00_0001, 5000); // another local address: the same key, chained
     for (const e of [a, b, c]) t.add(e);
     expect(t.size).toBe(3);
     expect(t.get(1, 80, 0x0a00_0001, 5000)).toBe(a);
@@ -37,5 +38,19 @@ describe('TupleTable: connections by 4-tuple', () => {
     for (const e of es) t.add(e);
     for (const e of es) expect(t.get(e.localAddr, e.localPort, e.remoteAddr, e.remotePort)).toBe(e);
     expect([...t.values()].map((e) => e.name).sort()).toEqual(['x', 'y', 'z']);
+  });
+
+  it('chains correctly when many tuples share keys (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffff_ffff }), fc.uniqueArray(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 1, max: 4 })), { selector: (x) => x.join(), maxLength: 60 }), (salt, tuples) => {
+        const t = new TupleTable<Entry>(salt);
+        const es = tuples.map(([la, lp, ra, rp]) => entry(`${la}`, la, lp, ra, rp));
+        for (const e of es) t.add(e);
+        for (const e of es) expect(t.get(e.localAddr, e.localPort, e.remoteAddr, e.remotePort)).toBe(e);
+        for (const e of es.filter((_, i) => i % 2 === 0)) t.delete(e);
+        es.forEach((e, i) => expect(t.get(e.localAddr, e.localPort, e.remoteAddr, e.remotePort)).toBe(i % 2 === 0 ? undefined : e));
+        expect(t.size).toBe(es.length - Math.ceil(es.length / 2));
+      }),
+    );
   });
 });

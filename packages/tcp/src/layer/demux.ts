@@ -8,26 +8,29 @@ export interface Tuple<T> {
   nextInBucket: T | null;
 }
 
-/** 2^21: the low bits of the remote address that go into the key. */
-const ADDR_LOW = 0x20_0000;
-
 /**
- * A 53-bit number from the 4-tuple: both ports (32 bits) and the low 21
- * bits of the remote address. Entries with the same key (same ports, remote
- * addresses equal in those bits, or another local address) chain.
+ * A small-integer key from the 4-tuple's ports and remote address, mixed
+ * with the table's secret salt: a Smi (< 2^30), so a Map lookup per segment
+ * allocates nothing (a 53-bit key would be a heap number), and an attacker
+ * who cannot learn the salt cannot aim many tuples at one chain.
  */
-function keyOf(localPort: number, remoteAddr: number, remotePort: number): number {
-  return (localPort * 0x1_0000 + remotePort) * ADDR_LOW + (remoteAddr & (ADDR_LOW - 1));
+function keyOf(localPort: number, remoteAddr: number, remotePort: number, salt: number): number {
+  const ports = ((localPort << 16) | remotePort) ^ salt;
+  return (Math.imul(remoteAddr ^ Math.imul(salt, 0x27d4eb2d), 0x9e3779b1) ^ Math.imul(ports, 0x85ebca6b)) >>> 2;
 }
 
 /**
  * Connections by 4-tuple (RFC 9293 §3.3.1's connection identification): a
- * Map keyed by a number, so a lookup per segment allocates nothing, with a
- * chain for the rare collision.
+ * Map keyed by a salted hash that is a small integer, so a lookup per
+ * segment allocates nothing, with a chain (compared field by field) for
+ * collisions.
  */
 export class TupleTable<T extends Tuple<T>> {
   private readonly map = new Map<number, T>();
   private count = 0;
+
+  /** `salt`: a secret 32-bit number (from the stack's Random). */
+  constructor(private readonly salt = 0) {}
 
   get size(): number {
     return this.count;
@@ -35,7 +38,7 @@ export class TupleTable<T extends Tuple<T>> {
 
   /** The entry for this 4-tuple, or undefined. */
   get(localAddr: number, localPort: number, remoteAddr: number, remotePort: number): T | undefined {
-    let e = this.map.get(keyOf(localPort, remoteAddr, remotePort)) ?? null;
+    let e = this.map.get(keyOf(localPort, remoteAddr, remotePort, this.salt)) ?? null;
     while (e !== null) {
       if (e.remoteAddr === remoteAddr && e.localAddr === localAddr && e.localPort === localPort && e.remotePort === remotePort) return e;
       e = e.nextInBucket;
@@ -50,7 +53,7 @@ export class TupleTable<T extends Tuple<T>> {
 
   /** Adds `t` (the caller checked its tuple is free). */
   add(t: T): void {
-    const key = keyOf(t.localPort, t.remoteAddr, t.remotePort);
+    const key = keyOf(t.localPort, t.remoteAddr, t.remotePort, this.salt);
     t.nextInBucket = this.map.get(key) ?? null;
     this.map.set(key, t);
     this.count++;
@@ -58,7 +61,7 @@ export class TupleTable<T extends Tuple<T>> {
 
   /** Removes `t`; false if it was not there. */
   delete(t: T): boolean {
-    const key = keyOf(t.localPort, t.remoteAddr, t.remotePort);
+    const key = keyOf(t.localPort, t.remoteAddr, t.remotePort, this.salt);
     let prev: T | null = null;
     let e = this.map.get(key) ?? null;
     while (e !== null && e !== t) {

@@ -98,7 +98,7 @@ export interface Tcp extends TcpLayer {
 
 class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
   readonly stats = newStats();
-  private readonly table = new TupleTable<Conn>();
+  private readonly table: TupleTable<Conn>;
   private readonly listeners = new Map<number, ListenerImpl>();
   private readonly timers: DeadlineQueue<Conn>;
   private readonly connCfg: ResolvedTcpConfig;
@@ -132,6 +132,7 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
     this.tsSecret = secret(deps.random);
     this.ports = new EphemeralPorts(config.ephemeralMin, config.ephemeralMax, secret(deps.random), secret(deps.random));
     this.cookies = new SynCookies(secret(deps.random));
+    this.table = new TupleTable<Conn>(deps.random.u32());
     this.timers = new DeadlineQueue<Conn>(deps.scheduler, (c, now) => this.onDeadline(c, now));
   }
 
