@@ -644,3 +644,59 @@ describe('ARP: what we send is what Linux sends', () => {
     expect(h2.lookup(IP1)).toBe(M1);
   });
 });
+
+describe('ARP: offload meta (TxMeta) on the way to Ethernet', () => {
+  it('the resolved fast path hands the caller\'s meta object straight through (no copy, no allocation)', () => {
+    const { scheduler, ethA, a } = net();
+    a.write(B_IP, IPV4, 1, bytes(0));
+    scheduler.runFor(10); // resolved
+    const meta = { checksumStart: 20, checksumOffset: 16 };
+    expect(a.write(B_IP, IPV4, 40, (buf) => buf.fill(1), meta)).toBe(true);
+    expect(ethA.sent.at(-1)!.metaHanded).toBe(meta);
+    // broadcast and multicast need no resolution: the meta goes through too
+    a.write(0xffff_ffff, IPV4, 40, (buf) => buf.fill(1), meta);
+    expect(ethA.sent.at(-1)).toMatchObject({ dst: BCAST, metaHanded: meta });
+    a.write(ipv4('224.0.0.251'), IPV4, 40, (buf) => buf.fill(1), meta);
+    expect(ethA.sent.at(-1)).toMatchObject({ dst: 0x01005e0000fb, metaHanded: meta });
+    a.write(B_IP, IPV4, 1, bytes(0));
+    expect(ethA.sent.at(-1)!.metaHanded).toBeUndefined();
+  });
+
+  it('a packet queued while its next hop resolves keeps its meta (a copy: the writer may reuse its object)', () => {
+    const { scheduler, ethA, a, atB } = net();
+    const meta = { checksumStart: 20, checksumOffset: 16, gsoSize: 0 };
+    expect(a.write(B_IP, IPV4, 2, bytes(1, 1), meta)).toBe(true);
+    meta.checksumOffset = 6; // the writer reuses its meta for the next packet
+    expect(a.write(B_IP, IPV4, 2, bytes(2, 2), meta)).toBe(true);
+    expect(a.write(B_IP, IPV4, 2, bytes(3, 3))).toBe(true); // and one without
+    meta.checksumStart = 99;
+    scheduler.runFor(10);
+    expect(atB).toEqual(['0101', '0202', '0303']);
+    const out = ethA.sent.filter((f) => f.etherType === IPV4);
+    expect(out.map((f) => f.meta)).toEqual([
+      { checksumStart: 20, checksumOffset: 16, gsoSize: 0 },
+      { checksumStart: 20, checksumOffset: 6, gsoSize: 0 },
+      undefined,
+    ]);
+    expect(out[0]!.metaHanded).not.toBe(meta);
+  });
+
+  it('queues a GSO packet larger than the MTU only when it is one (gsoSize) and the device does GSO', () => {
+    const scheduler = new SimScheduler();
+    const seg = new FakeSegment(scheduler);
+    const caps = { mtu: 1500, rxChecksumVerified: false, txChecksumOffload: true, gsoMaxSize: 65_535, gro: true };
+    const ethA = seg.attach(A_MAC, 1500, caps);
+    const ethB = seg.attach(B_MAC, 1500, caps);
+    const a = createArp(ethA, { scheduler, random: new SeededRandom(1) }, { address: A_IP });
+    createArp(ethB, { scheduler, random: new SeededRandom(2) }, { address: B_IP });
+    expect(a.write(B_IP, IPV4, 3000, (buf) => buf.fill(5))).toBe(false); // not GSO: over the MTU
+    expect(a.write(B_IP, IPV4, 65_536, (buf) => buf.fill(5), { gsoSize: 1448 })).toBe(false); // over gsoMaxSize
+    expect(a.stats.dropped.tooBig).toBe(2);
+    expect(a.write(B_IP, IPV4, 3000, (buf) => buf.fill(5), { gsoSize: 1448, checksumStart: 20, checksumOffset: 16 })).toBe(true);
+    scheduler.runFor(10);
+    const big = ethA.sent.filter((f) => f.etherType === IPV4);
+    expect(big).toHaveLength(1);
+    expect(big[0]!.payload.length).toBe(3000);
+    expect(big[0]!.meta).toEqual({ gsoSize: 1448, checksumStart: 20, checksumOffset: 16 });
+  });
+});

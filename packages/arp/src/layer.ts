@@ -1,6 +1,6 @@
 import {
   StackError, type ArpLayer, type EthernetLayer, type EthernetRxInfo, type Fill, type Ipv4Address, type MacAddress,
-  type Random, type Scheduler,
+  type Random, type Scheduler, type TxMeta,
 } from '@stack/interfaces';
 import { EtherType, MAC_BROADCAST, isIpv4Multicast, multicastMac } from '@stack/wire';
 import { resolveArpConfig, type ArpOptions, type ResolvedArpConfig } from './config.js';
@@ -40,7 +40,8 @@ export function createArp(eth: EthernetLayer, deps: ArpDeps, config: ArpOptions)
   const { scheduler, random } = deps;
   const engine = new ArpEngine(resolved, eth.mac, random, scheduler.now());
   const stats = engine.stats;
-  const maxPayload = Math.max(eth.mtu, eth.capabilities.gsoMaxSize);
+  /** Largest packet queued while resolving: the MTU, or the GSO limit for a GSO write (as the Ethernet layer allows). */
+  const maxGso = Math.max(eth.mtu, eth.capabilities.gsoMaxSize);
   const probeWaiters = new Map<number, (free: boolean) => void>();
   let closed = false;
   let cancelTimer: (() => void) | null = null;
@@ -79,7 +80,7 @@ export function createArp(eth: EthernetLayer, deps: ArpDeps, config: ArpOptions)
             else stats.announcementsSent++;
           } else if (a.kind === 'packet') {
             queuedOut = a.bytes;
-            if (eth.write(a.dst, a.etherType, a.bytes.length, queuedFill)) stats.flushed++;
+            if (eth.write(a.dst, a.etherType, a.bytes.length, queuedFill, a.meta)) stats.flushed++;
           } else {
             const resolve = probeWaiters.get(a.id);
             probeWaiters.delete(a.id);
@@ -147,16 +148,16 @@ export function createArp(eth: EthernetLayer, deps: ArpDeps, config: ArpOptions)
     },
     input,
 
-    write(nextHop: Ipv4Address, etherType: number, length: number, fill: Fill): boolean {
+    write(nextHop: Ipv4Address, etherType: number, length: number, fill: Fill, meta?: TxMeta): boolean {
       checkOpen('write');
       checkIp(nextHop, 'ARP write');
       // Group addresses need no resolution (RFC 1112 §6.4; the limited broadcast maps to ff:ff:ff:ff:ff:ff).
-      if (nextHop === 0xffff_ffff) return eth.write(MAC_BROADCAST, etherType, length, fill);
-      if (isIpv4Multicast(nextHop)) return eth.write(multicastMac(nextHop), etherType, length, fill);
+      if (nextHop === 0xffff_ffff) return eth.write(MAC_BROADCAST, etherType, length, fill, meta);
+      if (isIpv4Multicast(nextHop)) return eth.write(multicastMac(nextHop), etherType, length, fill, meta);
       const now = scheduler.now();
       const mac = engine.resolve(nextHop, now);
       if (mac !== undefined) {
-        const sent = eth.write(mac, etherType, length, fill);
+        const sent = eth.write(mac, etherType, length, fill, meta);
         // A stale entry starts its revalidation: a request to send, a retry to time.
         if (engine.hasActions || engine.nextDeadline() < timerAt) run();
         return sent;
@@ -168,14 +169,15 @@ export function createArp(eth: EthernetLayer, deps: ArpDeps, config: ArpOptions)
       if (!(Number.isInteger(length) && length >= 0)) {
         throw new StackError('ERR_INVALID_ARGUMENT', `payload length must be a non-negative integer, got ${length}`);
       }
-      if (length > maxPayload) {
+      if (length > (meta !== undefined && (meta.gsoSize ?? 0) > 0 ? maxGso : eth.mtu)) {
         stats.dropped.tooBig++;
         return false;
       }
-      // The one copy on the way out: the packet is built in a buffer we own until it can be sent.
+      // The one copy on the way out: the packet is built in a buffer we own until it can be sent,
+      // and its meta copied with it (the writer reuses its object; Ethernet checks it when sent).
       const bytes = new Uint8Array(length);
       fill(bytes);
-      const queued = engine.enqueue(nextHop, etherType, bytes, now);
+      const queued = engine.enqueue(nextHop, etherType, bytes, now, meta === undefined ? undefined : { ...meta });
       run();
       return queued;
     },

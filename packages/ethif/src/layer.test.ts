@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   isStackError, plainCapabilities, type DeviceCapabilities, type EthernetRxInfo, type FrameHandler, type NetDevice, type RxMeta,
+  type TxMeta,
 } from '@stack/interfaces';
 import { SimScheduler } from '@stack/sim';
 import { fromHex, toHex } from '@stack/wire';
@@ -25,6 +26,8 @@ class RecordingDevice implements NetDevice {
   readonly sent: Uint8Array[] = [];
   /** The buffers transmit was handed (not copies), to check they are views of one scratch buffer. */
   readonly handed: Uint8Array[] = [];
+  /** Copies of the meta each transmit was handed (undefined: none). */
+  readonly metas: (TxMeta | undefined)[] = [];
   handler: FrameHandler | undefined;
   up = true;
 
@@ -33,8 +36,9 @@ class RecordingDevice implements NetDevice {
     this.capabilities = capabilities;
     this.mtu = capabilities.mtu;
   }
-  transmit(frame: Uint8Array): boolean {
+  transmit(frame: Uint8Array, meta?: TxMeta): boolean {
     if (!this.up) return false;
+    this.metas.push(meta === undefined ? undefined : { ...meta });
     this.handed.push(frame);
     this.sent.push(frame.slice());
     return true;
@@ -302,13 +306,29 @@ describe('Ethernet layer: transmit', () => {
     expect(eth.write(PEER_MAC, 0x0800, 1500, () => {})).toBe(true);
   });
 
-  it('accepts payloads up to the GSO limit when the device cuts segments', () => {
+  it('accepts GSO frames (meta.gsoSize) up to the GSO limit when the device cuts segments, and passes the meta on', () => {
     const caps: DeviceCapabilities = { ...plainCapabilities(1500), gsoMaxSize: 65_535 };
     const { device, eth } = setup({}, caps);
-    expect(eth.write(PEER_MAC, 0x0800, 65_535, (b) => b.fill(7))).toBe(true);
+    const meta: TxMeta = { gsoSize: 1448 };
+    expect(eth.write(PEER_MAC, 0x0800, 65_535, (b) => b.fill(7), meta)).toBe(true);
     expect(device.sent[0]!.length).toBe(14 + 65_535);
-    expect(eth.write(PEER_MAC, 0x0800, 65_536, () => {})).toBe(false);
-    expect(eth.stats.dropped.tooBig).toBe(1);
+    expect(device.metas[0]).toEqual({ gsoSize: 1448 });
+    expect(eth.write(PEER_MAC, 0x0800, 65_536, () => {}, meta)).toBe(false);
+    // without gsoSize a frame over the MTU is refused: the device would drop it
+    expect(eth.write(PEER_MAC, 0x0800, 1501, () => {})).toBe(false);
+    expect(eth.write(PEER_MAC, 0x0800, 1501, () => {}, { gsoSize: 0 })).toBe(false);
+    expect(eth.stats.dropped.tooBig).toBe(3);
+    expect(device.sent).toHaveLength(1);
+  });
+
+  it('refuses a GSO write to a device without GSO, even one that fits the MTU', () => {
+    const { device, eth } = setup({}, plainCapabilities(1500));
+    expect(eth.write(PEER_MAC, 0x0800, 3000, () => {}, { gsoSize: 1000 })).toBe(false);
+    expect(eth.write(PEER_MAC, 0x0800, 100, () => {}, { gsoSize: 40 })).toBe(false);
+    expect(eth.stats.dropped.tooBig).toBe(2);
+    expect(device.sent).toHaveLength(0);
+    // gsoSize 0 means no GSO: an ordinary write
+    expect(eth.write(PEER_MAC, 0x0800, 100, () => {}, { gsoSize: 0 })).toBe(true);
   });
 
   it('counts frames the device refused', () => {
@@ -448,5 +468,84 @@ describe('Ethernet layer: against frames Linux sent', () => {
     const linux = linuxFixture('linux-ethernet.hex', 'arp-request');
     eth.write(0xffffffffffff, 0x0806, 28, (buf) => buf.set(linux.subarray(14)));
     expect(toHex(device.sent[0]!)).toBe(toHex(linux) + '00'.repeat(18));
+  });
+});
+
+describe('Ethernet layer: transmit offloads (meta)', () => {
+  const OFFLOAD: DeviceCapabilities = { ...plainCapabilities(1500), txChecksumOffload: true, gsoMaxSize: 65_535 };
+  /** A 40-byte "IP packet": 20-byte header, then an L4 part whose checksum field (offset 6) holds a partial sum. */
+  const fillPacket = (b: Uint8Array): void => {
+    for (let i = 0; i < b.length; i++) b[i] = (i * 37 + 11) & 0xff;
+    b[26] = 0x12; // the partial (pseudo-header) sum
+    b[27] = 0x34;
+  };
+
+  it('shifts checksumStart by the 14-byte header and passes the rest on, untagged', () => {
+    const { device, eth } = setup({}, OFFLOAD);
+    expect(eth.write(PEER_MAC, 0x0800, 40, fillPacket, { checksumStart: 20, checksumOffset: 6 })).toBe(true);
+    expect(device.metas[0]).toEqual({ checksumStart: 34, checksumOffset: 6, gsoSize: 0 });
+    // the field is left as the caller wrote it: the device completes it
+    expect(toHex(device.sent[0]!.subarray(40, 42))).toBe('1234');
+    expect(eth.write(PEER_MAC, 0x0800, 3000, (b) => b.fill(1), { checksumStart: 20, checksumOffset: 16, gsoSize: 1448 })).toBe(true);
+    expect(device.metas[1]).toEqual({ checksumStart: 34, checksumOffset: 16, gsoSize: 1448 });
+  });
+
+  it('shifts checksumStart by the 18-byte header in a VLAN', () => {
+    const { device, eth } = setup({ vlan: 7 }, OFFLOAD);
+    expect(eth.write(PEER_MAC, 0x0800, 40, fillPacket, { checksumStart: 20, checksumOffset: 6 })).toBe(true);
+    expect(device.metas[0]).toEqual({ checksumStart: 38, checksumOffset: 6, gsoSize: 0 });
+    expect(toHex(device.sent[0]!.subarray(44, 46))).toBe('1234');
+  });
+
+  it('does not copy or keep the caller\'s meta: the object may be reused at once', () => {
+    const { device, eth } = setup({}, OFFLOAD);
+    const meta = { checksumStart: 20, checksumOffset: 6 };
+    eth.write(PEER_MAC, 0x0800, 40, fillPacket, meta);
+    meta.checksumStart = 0;
+    eth.write(PEER_MAC, 0x0800, 40, fillPacket, meta);
+    expect(device.metas.map((m) => m!.checksumStart)).toEqual([34, 14]);
+  });
+
+  it('a meta with only gsoSize goes to the device as is', () => {
+    const { device, eth } = setup({}, OFFLOAD);
+    const meta: TxMeta = { gsoSize: 500 };
+    eth.write(PEER_MAC, 0x0800, 2000, () => {}, meta);
+    expect(device.metas[0]).toEqual({ gsoSize: 500 });
+  });
+
+  for (const vlan of [undefined, 9]) {
+    it(`completes the checksum itself when the device cannot offload it (${vlan === undefined ? 'untagged' : 'VLAN'})`, () => {
+      const { device, eth } = setup(vlan === undefined ? {} : { vlan }, plainCapabilities(1500));
+      expect(eth.write(PEER_MAC, 0x0800, 40, fillPacket, { checksumStart: 20, checksumOffset: 6 })).toBe(true);
+      expect(device.metas[0]).toBeUndefined();
+      const hl = vlan === undefined ? 14 : 18;
+      const f = device.sent[0]!;
+      // Naive RFC 1071 over the 20 L4 bytes as fillPacket wrote them (partial sum 0x1234 in the field).
+      const ref = new Uint8Array(40);
+      fillPacket(ref);
+      const naiveFold = (words: number[]): number => {
+        let sum = words.reduce((a, w) => a + w, 0);
+        while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+        return sum;
+      };
+      const wordsOf = (b: Uint8Array, from: number, to: number): number[] => {
+        const w: number[] = [];
+        for (let i = from; i < to; i += 2) w.push((b[i]! << 8) | b[i + 1]!);
+        return w;
+      };
+      const expected = ~naiveFold(wordsOf(ref, 20, 40)) & 0xffff;
+      expect(f[hl + 26]! * 256 + f[hl + 27]!).toBe(expected === 0 ? 0xffff : expected);
+      // and it verifies: the pseudo-header sum the partial field stood for, plus the L4 bytes, is 0xffff
+      expect(naiveFold([0x1234, ...wordsOf(f, hl + 20, hl + 40)])).toBe(0xffff);
+      expect(toHex(f.subarray(hl, hl + 26))).toBe(toHex(ref.subarray(0, 26))); // nothing else touched
+    });
+  }
+
+  it('throws on a meta that points outside the payload or a bad gsoSize', () => {
+    const { eth } = setup({}, OFFLOAD);
+    expect(() => eth.write(PEER_MAC, 0x0800, 40, fillPacket, { checksumStart: 20, checksumOffset: 19 })).toThrow(/checksum field inside/);
+    expect(() => eth.write(PEER_MAC, 0x0800, 40, fillPacket, { checksumStart: -1, checksumOffset: 6 })).toThrow(/checksum/);
+    expect(() => eth.write(PEER_MAC, 0x0800, 40, fillPacket, { gsoSize: 1.5 })).toThrow(/gsoSize/);
+    expect(eth.write(PEER_MAC, 0x0800, 40, fillPacket, { checksumStart: 20, checksumOffset: 18 })).toBe(true); // last 2 bytes: fine
   });
 });

@@ -1,8 +1,8 @@
 import {
   StackError, type DeviceCapabilities, type EthernetConfig, type EthernetHandler, type EthernetLayer, type EthernetRxInfo,
-  type Fill, type MacAddress, type NetDevice, type RxMeta, type Scheduler,
+  type Fill, type MacAddress, type NetDevice, type RxMeta, type Scheduler, type TxMeta,
 } from '@stack/interfaces';
-import { EtherType, MAC_BROADCAST, readU16, readU48, writeU16, writeU48 } from '@stack/wire';
+import { EtherType, MAC_BROADCAST, checksum, readU16, readU48, writeU16, writeU48 } from '@stack/wire';
 import { resolveEthernetConfig, type ResolvedEthernetConfig } from './config.js';
 import {
   ETH_DST, ETH_HEADER_LEN, ETH_MIN_FRAME_LEN, ETH_SRC, ETH_TYPE, ETH_VLAN_HEADER_LEN, ETH_VLAN_MIN_FRAME_LEN, TCI_VID_MASK,
@@ -28,7 +28,10 @@ export interface EthernetStats {
     vlan: number;
     /** No handler registered for the EtherType. */
     unknownEthertype: number;
-    /** `write` asked for a payload larger than the MTU (or the GSO limit). */
+    /**
+     * `write` asked for a payload larger than the MTU, or a GSO write
+     * (`meta.gsoSize`) to a device without GSO or over its `gsoMaxSize`.
+     */
     tooBig: number;
     /** The device refused the frame (closed, queue full). */
     deviceDown: number;
@@ -80,6 +83,15 @@ const MAX_MAC = 0xffff_ffff_ffff;
  * the tag, as Linux's VLAN_ETH_ZLEN), and the device consumes the frame
  * before `write` returns. `fill` must not call `write` again (it would
  * overwrite the frame being built): that throws ERR_INVALID_ARGUMENT.
+ *
+ * Offloads (`write`'s `meta`): a payload over the MTU goes out only as a GSO
+ * frame (`meta.gsoSize` > 0) on a device with `gsoMaxSize`, up to that size.
+ * `meta.checksumStart` is relative to the payload; the device gets it plus
+ * the header length (14, or 18 when tagged). When the device does not
+ * offload checksums, the layer completes the checksum itself before
+ * transmit (as Linux's skb_checksum_help), so the device never sees a
+ * partial checksum it cannot fill. The meta handed to the device is one
+ * object reused for every frame (nothing allocated per frame).
  */
 export function createEthernet(device: NetDevice, _deps: EthernetDeps, config?: EthernetConfig): Ethernet {
   const resolved = resolveEthernetConfig(config);
@@ -97,6 +109,11 @@ export function createEthernet(device: NetDevice, _deps: EthernetDeps, config?: 
   const txMinFrame = vlan === null ? ETH_MIN_FRAME_LEN : ETH_VLAN_MIN_FRAME_LEN;
   const txBuf = new Uint8Array(Math.max(txHeaderLen + maxPayload, txMinFrame));
   let writing = false;
+  const csumOffload = capabilities.txChecksumOffload;
+  /** The meta handed to the device when checksumStart must be shifted by our header: reused for every frame. */
+  const devMeta: { checksumStart: number; checksumOffset: number; gsoSize: number } = { checksumStart: 0, checksumOffset: 0, gsoSize: 0 };
+  /** The meta of a GSO frame whose checksum we completed ourselves. */
+  const gsoMeta: { gsoSize: number } = { gsoSize: 0 };
 
   const promiscuous = resolved.promiscuous;
   /** Joined multicast MACs with a join count (several IPv4 groups share one MAC, RFC 1112 §6.4). */
@@ -171,7 +188,7 @@ export function createEthernet(device: NetDevice, _deps: EthernetDeps, config?: 
       handlers.set(etherType, handler); // the last registration wins (a layer re-created over the same device)
     },
 
-    write(dst: MacAddress, etherType: number, length: number, fill: Fill): boolean {
+    write(dst: MacAddress, etherType: number, length: number, fill: Fill, meta?: TxMeta): boolean {
       if (!(Number.isInteger(length) && length >= 0)) {
         throw new StackError('ERR_INVALID_ARGUMENT', `payload length must be a non-negative integer, got ${length}`);
       }
@@ -181,7 +198,28 @@ export function createEthernet(device: NetDevice, _deps: EthernetDeps, config?: 
       if (!(Number.isInteger(etherType) && etherType >= 0 && etherType <= 0xffff)) {
         throw new StackError('ERR_INVALID_ARGUMENT', `EtherType must be an integer 0..0xffff, got ${etherType}`);
       }
-      if (length > maxPayload) {
+      let csumStart = -1;
+      let csumField = 0;
+      let gsoSize = 0;
+      if (meta !== undefined) {
+        if (meta.gsoSize !== undefined) {
+          gsoSize = meta.gsoSize;
+          if (!(Number.isInteger(gsoSize) && gsoSize >= 0 && gsoSize <= 0xffff)) {
+            throw new StackError('ERR_INVALID_ARGUMENT', `meta.gsoSize must be an integer 0..65535 (0: no GSO), got ${gsoSize}`);
+          }
+        }
+        if (meta.checksumStart !== undefined) {
+          csumStart = meta.checksumStart;
+          csumField = csumStart + (meta.checksumOffset ?? 0);
+          if (!(Number.isInteger(csumStart) && csumStart >= 0 && Number.isInteger(csumField) && csumField >= csumStart && csumField + 2 <= length)) {
+            throw new StackError(
+              'ERR_INVALID_ARGUMENT',
+              `meta.checksumStart ${csumStart} + checksumOffset ${String(meta.checksumOffset)} must put the 2-byte checksum field inside the ${length}-byte payload`,
+            );
+          }
+        }
+      }
+      if (length > (gsoSize > 0 ? maxPayload : mtu) || (gsoSize > 0 && !gso)) {
         dropped.tooBig++;
         return false;
       }
@@ -211,7 +249,23 @@ export function createEthernet(device: NetDevice, _deps: EthernetDeps, config?: 
         txBuf.fill(0, frameLen, txMinFrame);
         frameLen = txMinFrame;
       }
-      if (!device.transmit(txBuf.subarray(0, frameLen))) {
+      let out: TxMeta | undefined = meta;
+      if (csumStart >= 0) {
+        if (csumOffload) {
+          devMeta.checksumStart = txHeaderLen + csumStart;
+          devMeta.checksumOffset = csumField - csumStart;
+          devMeta.gsoSize = gsoSize;
+          out = devMeta;
+        } else {
+          // The device cannot: complete the checksum here (RFC 1071 over the L4 bytes, the
+          // pseudo-header sum already in the field). Padding is zeros and adds nothing.
+          const c = checksum(txBuf, txHeaderLen + csumStart, txHeaderLen + length);
+          writeU16(txBuf, txHeaderLen + csumField, c === 0 ? 0xffff : c);
+          gsoMeta.gsoSize = gsoSize;
+          out = gsoSize > 0 ? gsoMeta : undefined;
+        }
+      }
+      if (!device.transmit(txBuf.subarray(0, frameLen), out)) {
         dropped.deviceDown++;
         return false;
       }

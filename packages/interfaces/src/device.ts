@@ -31,13 +31,29 @@ export interface RxMeta {
   checksumPartial: boolean;
 }
 
-/** Per-frame instructions for transmit. Optional: omitted means a plain frame. */
+/**
+ * Per-frame instructions for transmit (virtio-net's `virtio_net_hdr`).
+ * Optional: omitted means a plain frame.
+ *
+ * Checksum offload (virtio NEEDS_CSUM, Linux CHECKSUM_PARTIAL): the field at
+ * `checksumStart + checksumOffset` holds the folded pseudo-header sum; the
+ * device replaces it with the internet checksum of everything from
+ * `checksumStart` to the end of the packet (0 is written as 0xffff).
+ *
+ * GSO (virtio GSO_TCPV4, Linux SKB_GSO_TCPV4): the frame is one Ethernet +
+ * IPv4 + TCP packet up to `capabilities.gsoMaxSize` bytes of IP packet; the
+ * device cuts its TCP payload into segments of `gsoSize` bytes (the last may
+ * be shorter), each with a copy of the headers: IP total length and header
+ * checksum rewritten, IP identification +1 per segment from the one the
+ * frame carries, TCP sequence number advanced, FIN and PSH on the last
+ * segment only, CWR on the first only, TCP checksum computed per segment.
+ */
 export interface TxMeta {
   /** Ask the device to fill in the checksum: start offset of the L4 header in the frame... */
   checksumStart?: number;
   /** ...and offset of the checksum field from `checksumStart`. */
   checksumOffset?: number;
-  /** For a GSO frame: the segment size the device cuts the TCP payload into. */
+  /** For a GSO frame: the segment size the device cuts the TCP payload into. 0 or absent: not a GSO frame. */
   gsoSize?: number;
 }
 

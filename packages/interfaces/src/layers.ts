@@ -1,5 +1,5 @@
 import type { Ipv4Address, Ipv4Cidr, MacAddress } from './address.js';
-import type { DeviceCapabilities, RxMeta } from './device.js';
+import type { DeviceCapabilities, RxMeta, TxMeta } from './device.js';
 import type { Counters } from './stats.js';
 
 /**
@@ -37,8 +37,15 @@ export interface EthernetLayer {
   /**
    * Sends a frame to `dst` carrying `length` bytes of payload that `fill`
    * writes. Returns false if the frame was not sent (too large, device down).
+   *
+   * `meta` (optional) asks the device for offloads. Its `checksumStart` is
+   * relative to the PAYLOAD (the start of the IP packet, say); the layer adds
+   * its own header length (VLAN tag included) before handing the frame to the
+   * device. A payload over the MTU is accepted only with `meta.gsoSize` on a
+   * device that does GSO, up to its `gsoMaxSize`. The layer reads `meta`
+   * during the call only (the caller may reuse the object).
    */
-  write(dst: MacAddress, etherType: number, length: number, fill: Fill): boolean;
+  write(dst: MacAddress, etherType: number, length: number, fill: Fill, meta?: TxMeta): boolean;
   /** Accepts frames to this multicast MAC too. */
   joinMulticast(mac: MacAddress): void;
   leaveMulticast(mac: MacAddress): void;
@@ -63,9 +70,10 @@ export interface ArpLayer {
   /**
    * Sends an IP packet to the neighbour `nextHop`: at once when its MAC is
    * known, else queued (bounded) while a request goes out. Returns false if
-   * dropped (queue full, resolution failed before).
+   * dropped (queue full, resolution failed before). `meta` is passed to
+   * `EthernetLayer.write` as is (a queued packet keeps a copy of it).
    */
-  write(nextHop: Ipv4Address, etherType: number, length: number, fill: Fill): boolean;
+  write(nextHop: Ipv4Address, etherType: number, length: number, fill: Fill, meta?: TxMeta): boolean;
   /** The cached MAC of `ip`, or undefined. Sends nothing. */
   lookup(ip: Ipv4Address): MacAddress | undefined;
   /** Adds a static entry that never expires. */
@@ -142,6 +150,34 @@ export interface IpWriteOptions {
   dontFragment?: boolean;
   /** Source address to use (must be ours); default: the route's. */
   src?: Ipv4Address;
+  /**
+   * GSO (TCP only): the datagram is one TCP packet that may be larger than
+   * the path MTU, up to `offloads(dst).gsoMaxSize` bytes of IP packet, sent
+   * as ONE frame that the device cuts into segments of `gsoSize` TCP payload
+   * bytes (see `TxMeta`). IP never fragments it and sets DF on it. Refused
+   * with 'too-big' when the route's device does no GSO, the datagram is over
+   * its `gsoMaxSize`, or a segment (20 + `gsoSize`) would not fit the path
+   * MTU. 0 or absent: off.
+   */
+  gsoSize?: number;
+  /**
+   * Transmit checksum offload: the offset of the checksum field in the
+   * transport header (16 for TCP, 6 for UDP). The transport writes only the
+   * folded pseudo-header sum there (`emitTcp`/`emitUdp` 'partial' mode); IP
+   * asks the device to complete it (`TxMeta.checksumStart` = the IP header
+   * length, relative to the Ethernet payload, `checksumOffset` = this) or
+   * completes it itself when it must (a fragmented datagram, a device without
+   * the offload). Absent: the transport wrote the full checksum.
+   */
+  l4ChecksumOffset?: number;
+}
+
+/** What the device on the route toward a destination can do for the transport (`IpLayer.offloads`). */
+export interface IpOffloads {
+  /** Largest GSO datagram (IP packet, header included) for `IpWriteOptions.gsoSize`; 0 = no GSO. */
+  readonly gsoMaxSize: number;
+  /** The device completes checksums asked for with `IpWriteOptions.l4ChecksumOffset`. */
+  readonly txChecksumOffload: boolean;
 }
 
 /**
@@ -178,6 +214,15 @@ export interface IpLayer {
   source(dst: Ipv4Address): Ipv4Address | undefined;
   /** The MTU toward `dst` (route MTU, lowered by learned path MTU). */
   mtu(dst: Ipv4Address): number;
+  /**
+   * What the device on the route toward `dst` offloads (GSO, transmit
+   * checksum), so a transport knows whether to ask for it in
+   * `IpWriteOptions`; `{ gsoMaxSize: 0, txChecksumOffload: false }` with no
+   * route. A method, not a property, so a layer with several interfaces can
+   * answer per route. Optional in the contract: an IP layer without it
+   * offloads nothing (callers use `ip.offloads?.(dst)`).
+   */
+  offloads?(dst: Ipv4Address): IpOffloads;
   /** Lowers the path MTU to `dst` (after ICMP fragmentation-needed, RFC 1191). */
   updatePathMtu(dst: Ipv4Address, mtu: number): void;
   /** Delivers an ICMP error to the protocol of the quoted datagram (called by ICMP). */

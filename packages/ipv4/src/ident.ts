@@ -73,11 +73,15 @@ export class IdentGenerator {
     for (let i = 0; i < size; i++) this.counters[i] = halfSipHash24(this.k0, this.k1, i, 0, START_DOMAIN);
   }
 
-  /** The identification for the next datagram from `src` to `dst` of `protocol`. */
-  next(src: Ipv4Address, dst: Ipv4Address, protocol: number): number {
+  /**
+   * The identification for the next datagram from `src` to `dst` of
+   * `protocol`. `count` > 1 reserves that many consecutive ids (returning
+   * the first): a GSO frame whose device gives each segment the next id.
+   */
+  next(src: Ipv4Address, dst: Ipv4Address, protocol: number, count = 1): number {
     const i = halfSipHash24(this.k0, this.k1, src, dst, protocol) & this.mask;
     const id = this.counters[i]!;
-    this.counters[i] = id + 1; // a Uint16Array wraps at 65536
+    this.counters[i] = id + count; // a Uint16Array wraps at 65536
     return id;
   }
 }

@@ -9,6 +9,7 @@ import {
   type IpErrorInfo,
   type IpFill,
   type IpLayer,
+  type IpOffloads,
   type IpProtocolHandler,
   type IpRxInfo,
   type IpWriteError,
@@ -19,8 +20,12 @@ import {
   type Ipv4Route,
   type Random,
   type Scheduler,
+  type TxMeta,
 } from '@stack/interfaces';
-import { EtherType, IPV4_BROADCAST, MAC_BROADCAST, broadcastOf, isIpv4Multicast, isMacMulticast, multicastMac, readU16, readU32 } from '@stack/wire';
+import {
+  EtherType, IPV4_BROADCAST, IpProtocol, MAC_BROADCAST, broadcastOf, checksum, isIpv4Multicast, isMacMulticast, multicastMac, readU16, readU32,
+  writeU16,
+} from '@stack/wire';
 import { resolveIpv4Config, type ResolvedIpv4Config } from './config.js';
 import { IdentGenerator } from './ident.js';
 import { PathMtuCache } from './pmtu.js';
@@ -70,6 +75,14 @@ export interface Ipv4Layer extends IpLayer {
   leaveGroup(group: Ipv4Address): void;
   /** Groups joined (224.0.0.1 not listed). */
   groups(): Ipv4Address[];
+  /**
+   * What the device offloads, for a destination we have a route to (our own
+   * address included: the loopback path sends GSO datagrams whole): its
+   * `gsoMaxSize` (capped at 65535) and `txChecksumOffload`. One frozen
+   * object per layer; `{ gsoMaxSize: 0, txChecksumOffload: false }` without
+   * a route.
+   */
+  offloads(dst: Ipv4Address): IpOffloads;
   /** Removes the route to `destination` (of `metric`, or any). True if one was removed. */
   removeRoute(destination: Ipv4Cidr, metric?: number): boolean;
   inspect(): Ipv4Snapshot;
@@ -107,6 +120,9 @@ const REASSEMBLY_DROP: Record<ReassemblyDropReason, (typeof DROP_REASONS)[number
 type MutableRxInfo = { -readonly [K in keyof IpRxInfo]: IpRxInfo[K] };
 
 const EMPTY = new Uint8Array(0);
+
+/** What a route without a device, or a device without offloads, can do. */
+const NO_OFFLOADS: IpOffloads = Object.freeze({ gsoMaxSize: 0, txChecksumOffload: false });
 
 function newRxInfo(): MutableRxInfo {
   return { src: 0, dst: 0, protocol: 0, ttl: 0, tos: 0, broadcast: false, linkBroadcast: false, packet: EMPTY, headerLength: 0, checksumVerified: false };
@@ -168,6 +184,14 @@ class Ipv4LayerImpl implements Ipv4Layer {
   private txFragLength = 0;
   private txMac = -1;
   private txNextHop = 0;
+  /** The offload meta of the write in progress (one of the two below), or undefined. */
+  private txMeta: TxMeta | undefined = undefined;
+  /** Meta for a write with checksum offload (GSO or not): reused, so a write allocates nothing. */
+  private readonly csumMeta: { checksumStart: number; checksumOffset: number; gsoSize: number } = { checksumStart: IPV4_MIN_HEADER_LEN, checksumOffset: 0, gsoSize: 0 };
+  /** Meta for a GSO write whose transport wrote the full checksum. */
+  private readonly gsoMeta: { gsoSize: number } = { gsoSize: 0 };
+  /** What the device below offloads (fixed for the layer's life). */
+  private readonly deviceOffloads: IpOffloads;
   /** Where a datagram to be fragmented is filled once; grown as needed, 64 KiB at most. */
   private scratch = new Uint8Array(0);
 
@@ -192,6 +216,12 @@ class Ipv4LayerImpl implements Ipv4Layer {
     const dropped: Counters = {};
     for (const r of DROP_REASONS) dropped[r] = 0;
     this.stats = { rx: 0, tx: 0, delivered: 0, fragmentsIn: 0, fragmentsOut: 0, reassembled: 0, dropped };
+
+    const caps = eth.capabilities;
+    this.deviceOffloads =
+      caps.gsoMaxSize > 0 || caps.txChecksumOffload
+        ? Object.freeze({ gsoMaxSize: Math.min(caps.gsoMaxSize, IPV4_MAX_DATAGRAM), txChecksumOffload: caps.txChecksumOffload })
+        : NO_OFFLOADS;
 
     this.routeTable.add({ destination: { ...this.config.address }, gateway: null, metric: 0 });
     if (this.config.gateway !== null) this.routeTable.add({ destination: { address: 0, prefix: 0 }, gateway: this.config.gateway, metric: 0 });
@@ -355,13 +385,27 @@ class Ipv4LayerImpl implements Ipv4Layer {
     if (src !== this.ourAddress && src !== 0) {
       throw new StackError('ERR_INVALID_ARGUMENT', `source address ${String(src)} is not ours`);
     }
+    const gsoSize = options?.gsoSize ?? 0;
+    if (!(Number.isInteger(gsoSize) && gsoSize >= 0 && gsoSize <= 0xffff)) {
+      throw new StackError('ERR_INVALID_ARGUMENT', `gsoSize ${String(gsoSize)} (allowed: an integer 0..65535, 0 for no GSO)`);
+    }
+    if (gsoSize > 0 && protocol !== IpProtocol.TCP) {
+      throw new StackError('ERR_INVALID_ARGUMENT', `gsoSize is for TCP (protocol 6) only, got protocol ${protocol}`);
+    }
+    const csumOffset = options?.l4ChecksumOffset;
+    if (csumOffset !== undefined && !(Number.isInteger(csumOffset) && csumOffset >= 0 && csumOffset + 2 <= length)) {
+      throw new StackError('ERR_INVALID_ARGUMENT', `l4ChecksumOffset ${String(csumOffset)} (allowed: an integer with the 2-byte field inside the ${length}-byte payload)`);
+    }
     const total = IPV4_MIN_HEADER_LEN + length;
     if (total > IPV4_MAX_DATAGRAM) {
       this.stats.dropped['tooBig']!++;
       return 'too-big';
     }
-    const df = options?.dontFragment === true;
+    // A GSO frame is never fragmented: it carries DF, and so do the segments the device cuts.
+    const df = options?.dontFragment === true || gsoSize > 0;
 
+    // Our own address: whole, like Linux's lo (64 KiB MTU, offloads): a GSO datagram needs no cutting,
+    // and a partial checksum needs no completing (the loopback delivers as verified).
     if (dst === this.ourAddress && dst !== 0) return this.loopback(src, dst, protocol, length, fill, ttl, tos, df);
 
     // Where the frame goes on the link.
@@ -380,7 +424,18 @@ class Ipv4LayerImpl implements Ipv4Layer {
     }
 
     const mtu = this.mtu(dst);
-    if (total > mtu && df) {
+    let ids = 1;
+    if (gsoSize > 0) {
+      // GSO (virtio GSO_TCPV4): one frame up to the device's limit, segments of gsoSize that fit the path MTU.
+      const gsoMax = this.deviceOffloads.gsoMaxSize;
+      if (gsoMax === 0 || total > Math.max(mtu, gsoMax) || IPV4_MIN_HEADER_LEN + gsoSize > mtu) {
+        this.stats.dropped['tooBig']!++;
+        return 'too-big';
+      }
+      // The device gives segment i the id + i (Linux does, without SKB_GSO_TCP_FIXEDID): reserve them
+      // all, counting the transport header as at least 20 bytes (an over-estimate only skips an id).
+      ids = Math.max(1, Math.ceil((length - 20) / gsoSize));
+    } else if (total > mtu && df) {
       this.stats.dropped['tooBig']!++;
       return 'too-big';
     }
@@ -389,24 +444,42 @@ class Ipv4LayerImpl implements Ipv4Layer {
     this.txProtocol = protocol;
     this.txTtl = ttl;
     this.txTos = tos;
-    this.txId = this.ident.next(src, dst, protocol);
+    this.txId = this.ident.next(src, dst, protocol, ids);
     this.txFill = fill;
     try {
-      if (total <= mtu) {
+      if (total <= mtu || gsoSize > 0) {
         // Zero-copy: the upper layer fills its payload straight into the frame.
         this.txFlags = df ? Ipv4Flags.DF : 0;
+        if (csumOffset !== undefined) {
+          const m = this.csumMeta;
+          m.checksumOffset = csumOffset;
+          m.gsoSize = gsoSize;
+          this.txMeta = m;
+        } else if (gsoSize > 0) {
+          this.gsoMeta.gsoSize = gsoSize;
+          this.txMeta = this.gsoMeta;
+        }
         if (!this.sendFrame(total, this.fillWhole)) return this.txFailed();
         this.stats.tx++;
         return null;
       }
-      return this.fragment(length, mtu);
+      return this.fragment(length, mtu, csumOffset);
     } finally {
       this.txFill = null;
+      this.txMeta = undefined;
     }
   }
 
-  /** RFC 791 §3.2: fill once into scratch, then cut 8-byte aligned fragments. */
-  private fragment(length: number, mtu: number): IpWriteError | null {
+  offloads(dst: Ipv4Address): IpOffloads {
+    return this.source(dst) === undefined ? NO_OFFLOADS : this.deviceOffloads;
+  }
+
+  /**
+   * RFC 791 §3.2: fill once into scratch, then cut 8-byte aligned fragments.
+   * A partial transport checksum (`csumOffset`) is completed here first: no
+   * device can fill a checksum that spans fragments.
+   */
+  private fragment(length: number, mtu: number, csumOffset: number | undefined): IpWriteError | null {
     if (this.scratch.length < length) {
       let size = Math.max(2048, this.scratch.length);
       while (size < length) size *= 2;
@@ -415,6 +488,10 @@ class Ipv4LayerImpl implements Ipv4Layer {
     const fill = this.txFill!;
     this.txFill = null; // fillFragment copies from scratch, it never calls up
     fill(this.scratch.subarray(0, length), this.txSrc, this.txDst);
+    if (csumOffset !== undefined) {
+      const c = checksum(this.scratch, 0, length);
+      writeU16(this.scratch, csumOffset, c === 0 ? 0xffff : c); // as a device would (virtio, skb_checksum_help)
+    }
     const step = (mtu - IPV4_MIN_HEADER_LEN) & ~(FRAGMENT_UNIT - 1);
     for (let off = 0; off < length; off += step) {
       const n = Math.min(step, length - off);
@@ -434,7 +511,10 @@ class Ipv4LayerImpl implements Ipv4Layer {
   }
 
   private sendFrame(length: number, fill: (buf: Uint8Array) => void): boolean {
-    return this.txMac >= 0 ? this.eth.write(this.txMac, EtherType.IPv4, length, fill) : this.arp.write(this.txNextHop, EtherType.IPv4, length, fill);
+    const meta = this.txMeta;
+    return this.txMac >= 0
+      ? this.eth.write(this.txMac, EtherType.IPv4, length, fill, meta)
+      : this.arp.write(this.txNextHop, EtherType.IPv4, length, fill, meta);
   }
 
   private readonly fillWhole = (buf: Uint8Array): void => {

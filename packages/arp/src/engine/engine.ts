@@ -1,4 +1,4 @@
-import type { ArpEntry, Ipv4Address, MacAddress, Random } from '@stack/interfaces';
+import type { ArpEntry, Ipv4Address, MacAddress, Random, TxMeta } from '@stack/interfaces';
 import { MAC_BROADCAST, isIpv4Multicast, isMacMulticast } from '@stack/wire';
 import type { ResolvedArpConfig } from '../config.js';
 import { ArpOperation, type ArpRepr } from '../wire/arp.js';
@@ -16,8 +16,8 @@ export type ArpSendReason = 'request' | 'reply' | 'probe' | 'announce';
 export type ArpAction =
   /** Send an ARP packet to `dst` (broadcast or unicast). */
   | { readonly kind: 'arp'; readonly dst: MacAddress; readonly packet: ArpRepr; readonly reason: ArpSendReason }
-  /** Send a queued packet now that its next hop resolved, in the order it was written. */
-  | { readonly kind: 'packet'; readonly dst: MacAddress; readonly etherType: number; readonly bytes: Uint8Array }
+  /** Send a queued packet now that its next hop resolved, in the order it was written, with the offload meta it was written with. */
+  | { readonly kind: 'packet'; readonly dst: MacAddress; readonly etherType: number; readonly bytes: Uint8Array; readonly meta: TxMeta | undefined }
   /** A probe finished: `free` unless a conflict was seen (or the engine was cleared). */
   | { readonly kind: 'probe-done'; readonly id: number; readonly free: boolean };
 
@@ -34,6 +34,8 @@ type State = 'incomplete' | 'reachable' | 'stale' | 'static' | 'failed';
 interface Queued {
   readonly etherType: number;
   readonly bytes: Uint8Array;
+  /** The write's offload meta (a copy: the writer may reuse its object). */
+  readonly meta: TxMeta | undefined;
   /** Global write order, to drop the oldest packet of all when `queueTotal` is reached. */
   readonly seq: number;
 }
@@ -73,6 +75,7 @@ interface PacketSend {
   dst: MacAddress;
   etherType: number;
   bytes: Uint8Array;
+  meta: TxMeta | undefined;
 }
 
 const NO_BYTES = new Uint8Array(0);
@@ -111,22 +114,27 @@ class ActionBuffer {
     this.list.push(a);
   }
 
-  packet(dst: MacAddress, etherType: number, bytes: Uint8Array): void {
+  packet(dst: MacAddress, etherType: number, bytes: Uint8Array, meta: TxMeta | undefined): void {
     let a = this.packets[this.packetsUsed];
     if (a === undefined) {
-      a = { kind: 'packet', dst: BIG, etherType: 0, bytes: NO_BYTES };
+      a = { kind: 'packet', dst: BIG, etherType: 0, bytes: NO_BYTES, meta: undefined };
       this.packets.push(a);
     }
     this.packetsUsed++;
     a.dst = dst;
     a.etherType = etherType;
     a.bytes = bytes;
+    a.meta = meta;
     this.list.push(a);
   }
 
   /** Empties the list for reuse; lets go of the packets it held (they were sent). */
   clear(): void {
-    for (let i = 0; i < this.packetsUsed; i++) this.packets[i]!.bytes = NO_BYTES;
+    for (let i = 0; i < this.packetsUsed; i++) {
+      const p = this.packets[i]!;
+      p.bytes = NO_BYTES;
+      p.meta = undefined;
+    }
     this.arpsUsed = 0;
     this.packetsUsed = 0;
     // pop, not `length = 0`: V8 gives an array emptied that way a new backing store on the next push.
@@ -264,9 +272,11 @@ export class ArpEngine {
   /**
    * Queues `bytes` (an `etherType` payload, owned by the engine from now on)
    * until `ip` resolves, starting the resolution if none is under way. False
-   * when it was refused (negative entry, no room); counted.
+   * when it was refused (negative entry, no room); counted. `meta`, the
+   * write's offload instructions, is kept with it (owned by the engine too:
+   * pass a copy) and handed back in the 'packet' action.
    */
-  enqueue(ip: Ipv4Address, etherType: number, bytes: Uint8Array, now: number): boolean {
+  enqueue(ip: Ipv4Address, etherType: number, bytes: Uint8Array, now: number, meta?: TxMeta): boolean {
     const c = this.config;
     const dropped = this.stats.dropped;
     let e = this.cache.get(ip);
@@ -280,7 +290,7 @@ export class ArpEngine {
     }
     if (e !== undefined && e.state !== 'incomplete') {
       const mac = this.resolve(ip, now)!;
-      this.out.packet(mac, etherType, bytes);
+      this.out.packet(mac, etherType, bytes, meta);
       return true;
     }
     if (e === undefined) {
@@ -305,7 +315,7 @@ export class ArpEngine {
     } else if (this.queued >= c.queueTotal) {
       this.dropOldestQueued();
     }
-    e.queue.push({ etherType, bytes, seq: this.seq++ });
+    e.queue.push({ etherType, bytes, meta, seq: this.seq++ });
     this.queued++;
     this.waiting.add(e);
     return true;
@@ -539,7 +549,7 @@ export class ArpEngine {
   }
 
   private flush(e: Entry): void {
-    for (const q of e.queue) this.out.packet(e.mac, q.etherType, q.bytes);
+    for (const q of e.queue) this.out.packet(e.mac, q.etherType, q.bytes, q.meta);
     this.dropQueue(e);
   }
 

@@ -1,5 +1,6 @@
 import type { DeviceStats, NetDevice, Random, RxMeta, Scheduler, TxMeta } from '@stack/interfaces';
 import { frameFits } from '../ethernet.js';
+import { checkChecksumMeta, completeChecksum, segmentGso } from '../link/software-offload.js';
 import { DeviceDecorator } from './decorator.js';
 import { DelayLine } from './delay-line.js';
 import { resolveFaultSpec, type FaultSpec, type ResolvedFaultSpec } from './fault-spec.js';
@@ -190,9 +191,16 @@ class FaultyDeviceImpl extends DeviceDecorator implements FaultyDevice {
       (f, m) => this.up(f, m),
       () => { this.own.rxDropped++; },
       (m) => ({ ...m }),
-      (m) => ({ checksumVerified: false, checksumPartial: m.checksumPartial }),
+      // A corrupted frame is no longer vouched for by the device, nor by a partial checksum
+      // (which only says "the sender left it to you"): the receiver verifies and drops it,
+      // as a NIC drops a frame whose FCS fails.
+      () => ({ checksumVerified: false, checksumPartial: false }),
     );
+    this.wireFaults = spec.tx && (spec.loss > 0 || spec.corrupt > 0 || spec.mtu !== Number.MAX_SAFE_INTEGER || spec.rate !== null);
   }
+
+  /** Tx faults that act on each frame of the wire: offload requests are resolved before them. */
+  private readonly wireFaults: boolean;
 
   /** This decorator's own counters: what passed it and what its faults dropped. */
   override get stats(): DeviceStats {
@@ -204,7 +212,34 @@ class FaultyDeviceImpl extends DeviceDecorator implements FaultyDevice {
       this.own.txDropped++;
       return false;
     }
-    return this.txPath === null ? this.down(frame, meta) : this.txPath.process(frame, meta);
+    if (this.txPath === null) return this.down(frame, meta);
+    if (meta !== undefined && this.wireFaults) {
+      // Loss, corruption, an MTU black hole and a rate limit happen on the wire, to the segments
+      // a NIC cuts and after it fills in checksums: do that here (as Linux's tbf segments a GSO
+      // packet it must shape), so a lost frame is one segment, not a 64 KiB burst, and a flipped
+      // bit is caught by a checksum computed before it. The device below gets plain frames.
+      const caps = this.capabilities;
+      const gsoSize = meta.gsoSize ?? 0;
+      const gso = gsoSize > 0 && caps.gsoMaxSize > 0;
+      const csum = meta.checksumStart !== undefined && caps.txChecksumOffload;
+      if (gso) {
+        const r = segmentGso(frame, gsoSize);
+        if (!r.ok) {
+          this.own.txDropped++;
+          return false;
+        }
+        let sent = false;
+        for (const seg of r.value) if (this.txPath.process(seg, undefined)) sent = true;
+        return sent;
+      }
+      if (csum) {
+        checkChecksumMeta(frame, meta, `${this.name}.transmit`);
+        const copy = frame.slice();
+        completeChecksum(copy, meta.checksumStart!, meta.checksumOffset ?? 0);
+        return this.txPath.process(copy, undefined);
+      }
+    }
+    return this.txPath.process(frame, meta);
   }
 
   override close(): Promise<void> {

@@ -9,6 +9,8 @@ import type { Cancel, Scheduler } from '@stack/interfaces';
 export class Channel {
   private frames: (Uint8Array | undefined)[] = [];
   private times: number[] = [];
+  /** Per frame: its L4 checksum was left partial (delivered with `RxMeta.checksumPartial`). */
+  private partial: boolean[] = [];
   private head = 0;
   private timer: Cancel | null = null;
   private flushing = false;
@@ -23,7 +25,7 @@ export class Channel {
     private readonly bandwidth: number,
     /** Bytes allowed to wait for serialization. */
     private readonly queueLimit: number,
-    private readonly deliver: (frame: Uint8Array) => void,
+    private readonly deliver: (frame: Uint8Array, partial: boolean) => void,
   ) {}
 
   /** Frames sent and not yet delivered. */
@@ -31,8 +33,11 @@ export class Channel {
     return this.frames.length - this.head;
   }
 
-  /** Queues `frame` (which the channel now owns). False when the serialization queue is full. */
-  send(frame: Uint8Array): boolean {
+  /**
+   * Queues `frame` (which the channel now owns); `partial` travels with it to
+   * `deliver`. False when the serialization queue is full.
+   */
+  send(frame: Uint8Array, partial = false): boolean {
     const now = this.scheduler.now();
     let at: number;
     if (this.bandwidth === Infinity) {
@@ -46,6 +51,7 @@ export class Channel {
     }
     this.frames.push(frame);
     this.times.push(at);
+    this.partial.push(partial);
     if (this.timer === null && !this.flushing) this.timer = this.scheduler.at(at, this.fire);
     return true;
   }
@@ -56,6 +62,7 @@ export class Channel {
     this.timer = null;
     this.frames.length = 0;
     this.times.length = 0;
+    this.partial.length = 0;
     this.head = 0;
     this.busyUntil = 0;
   }
@@ -66,19 +73,22 @@ export class Channel {
     const now = this.scheduler.now();
     while (this.head < this.frames.length && this.times[this.head]! <= now) {
       const frame = this.frames[this.head]!;
+      const partial = this.partial[this.head]!;
       this.frames[this.head] = undefined;
       this.head++;
-      this.deliver(frame); // may clear() this channel (a handler closing the link)
+      this.deliver(frame, partial); // may clear() this channel (a handler closing the link)
     }
     this.flushing = false;
     if (this.head >= this.frames.length) {
       this.frames.length = 0;
       this.times.length = 0;
+      this.partial.length = 0;
       this.head = 0;
     } else {
       if (this.head > 1024 && this.head * 2 > this.frames.length) {
         this.frames.splice(0, this.head);
         this.times.splice(0, this.head);
+        this.partial.splice(0, this.head);
         this.head = 0;
       }
       this.timer = this.scheduler.at(this.times[this.head]!, this.fire);

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { isStackError, type NetDevice } from '@stack/interfaces';
 import { SimScheduler } from '../../test/sim.js';
-import { checksumValid, readU32, writeU16 } from '@stack/wire';
-import { BROADCAST, ethernet, numbered } from '../../test/frames.js';
+import { checksumValid, pseudoHeaderSum, readU16, readU32, toHex, writeU16 } from '@stack/wire';
+import type { RxMeta } from '@stack/interfaces';
+import { BROADCAST, ethernet, gsoFrame, ipv4, numbered, udp } from '../../test/frames.js';
+import { parseIpv4Header } from '../../test/ipv4.js';
 import { memoryLink } from './memory-link.js';
 
 function collect(dev: NetDevice, s: SimScheduler): { n: number; t: number }[] {
@@ -164,7 +166,11 @@ describe('memoryLink', () => {
       [{ scheduler: s, bandwidth: 0 }, /bandwidth/],
       [{ scheduler: s, names: ['x'] }, /names must be two strings/],
       [{ scheduler: s, lantency: 1 }, /option "lantency" must be one of/],
-      [{ scheduler: s, capabilities: { gro: true } }, /capabilities/],
+      [{ scheduler: s, capabilities: { tso: true } }, /capabilities: option "tso" must be one of rxChecksumVerified, txChecksumOffload, gsoMaxSize, gro/],
+      [{ scheduler: s, capabilities: { gsoMaxSize: 65_536 } }, /capabilities.gsoMaxSize must be an integer in 0..65535/],
+      [{ scheduler: s, capabilities: { gro: 1 } }, /capabilities.gro must be a boolean/],
+      [{ scheduler: s, capabilities: [{}] }, /capabilities must be one object, or a pair/],
+      [{ scheduler: s, capabilities: [{}, { gsoMaxSize: -1 }] }, /capabilities\[1\].gsoMaxSize/],
       [{}, /scheduler must be a Scheduler/],
     ];
     for (const [opts, re] of cases) {
@@ -173,5 +179,128 @@ describe('memoryLink', () => {
       expect(isStackError(err, 'ERR_INVALID_CONFIG')).toBe(true);
       expect((err as Error).message).toMatch(re);
     }
+  });
+});
+
+/** A TAP with virtio-net offloads, as a link end advertises it. */
+const OFFLOADS = { txChecksumOffload: true, gsoMaxSize: 65_535, gro: true } as const;
+
+function pattern(n: number): Uint8Array {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 13 + 5) & 0xff;
+  return b;
+}
+
+/** Frames (copies) and their meta as a device's receive handler saw them. */
+function frames(dev: NetDevice): { frame: Uint8Array; meta: RxMeta }[] {
+  const got: { frame: Uint8Array; meta: RxMeta }[] = [];
+  dev.onReceive((f, m) => got.push({ frame: f.slice(), meta: { ...m } }));
+  return got;
+}
+
+/** The TCP checksum of an Ethernet + IPv4 + TCP frame verifies. */
+function tcpVerifies(f: Uint8Array): boolean {
+  const r = parseIpv4Header(f.subarray(14));
+  if (!r.ok) return false;
+  const end = 14 + r.value.headerLength + r.value.payloadLength;
+  return checksumValid(f, 14 + r.value.headerLength, end, pseudoHeaderSum(r.value.src, r.value.dst, 6, r.value.payloadLength));
+}
+
+describe('memoryLink offloads (GSO, checksum offload, GRO)', () => {
+  it('to a GRO end: a GSO frame arrives whole, its partial checksum flagged (like veth, or a TAP with GUEST_TSO4)', () => {
+    const s = new SimScheduler();
+    const [a, b] = memoryLink({ scheduler: s, capabilities: OFFLOADS });
+    expect(a.capabilities).toEqual({ mtu: 1500, rxChecksumVerified: false, ...OFFLOADS });
+    const got = frames(b);
+    const frame = gsoFrame(pattern(40_000));
+    expect(a.transmit(frame, { checksumStart: 34, checksumOffset: 16, gsoSize: 1448 })).toBe(true);
+    s.runUntilIdle();
+    expect(got).toHaveLength(1);
+    expect(got[0]!.frame).toEqual(frame);
+    expect(got[0]!.meta).toEqual({ checksumVerified: false, checksumPartial: true });
+    expect(a.stats).toMatchObject({ txFrames: 1, txBytes: frame.length });
+    // a plain frame is not flagged
+    a.transmit(numbered(BROADCAST, a.mac, 1));
+    s.runUntilIdle();
+    expect(got[1]!.meta.checksumPartial).toBe(false);
+    // a GSO frame with a full checksum (no checksumStart) arrives whole and unflagged
+    a.transmit(gsoFrame(pattern(5000), { checksum: 'full' }), { gsoSize: 1448 });
+    s.runUntilIdle();
+    expect(got[2]!.meta.checksumPartial).toBe(false);
+    expect(tcpVerifies(got[2]!.frame)).toBe(true);
+  });
+
+  it('to an end without GRO: the link cuts the GSO frame into wire-size segments with full checksums', () => {
+    const s = new SimScheduler();
+    const [a, b] = memoryLink({ scheduler: s, capabilities: [OFFLOADS, {}] });
+    expect(b.capabilities.gsoMaxSize).toBe(0);
+    const got = frames(b);
+    const payload = pattern(10 * 1448 + 7);
+    expect(a.transmit(gsoFrame(payload, { id: 100, seq: 5000, flags: 0x19 }), { checksumStart: 34, checksumOffset: 16, gsoSize: 1448 })).toBe(true);
+    s.runUntilIdle();
+    expect(got).toHaveLength(11);
+    expect(got.every((g) => g.frame.length <= 14 + 1500 && tcpVerifies(g.frame) && !g.meta.checksumPartial)).toBe(true);
+    expect(got.map((g) => readU16(g.frame, 18))).toEqual([100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110]);
+    expect(got.map((g) => readU32(g.frame, 38))).toEqual(Array.from({ length: 11 }, (_, i) => 5000 + i * 1448));
+    expect(got.map((g) => g.frame[47]! & 0x01)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]); // FIN on the last only
+    expect(Buffer.concat(got.map((g) => g.frame.subarray(54, 14 + readU16(g.frame, 16))))).toEqual(Buffer.from(payload));
+    // the stats count what the wire carried
+    expect(a.stats.txFrames).toBe(11);
+    expect(b.stats.rxFrames).toBe(11);
+    expect(a.stats.txBytes).toBe(got.reduce((n, g) => n + g.frame.length, 0));
+  });
+
+  it('to an end without GRO: a partial checksum is completed; to a GRO end it stays partial', () => {
+    const s = new SimScheduler();
+    const [a, b] = memoryLink({ scheduler: s, capabilities: [{ txChecksumOffload: true, gro: true }, { txChecksumOffload: true }] });
+    const atB = frames(b);
+    const atA = frames(a);
+    const frame = gsoFrame(pattern(100));
+    a.transmit(frame, { checksumStart: 34, checksumOffset: 16 });
+    b.transmit(frame, { checksumStart: 34, checksumOffset: 16 });
+    s.runUntilIdle();
+    expect(tcpVerifies(atB[0]!.frame)).toBe(true);
+    expect(atB[0]!.meta.checksumPartial).toBe(false);
+    expect(toHex(atB[0]!.frame)).toBe(toHex(gsoFrame(pattern(100), { checksum: 'full' })));
+    expect(atA[0]!.frame).toEqual(frame); // left partial for the GRO end
+    expect(atA[0]!.meta.checksumPartial).toBe(true);
+  });
+
+  it('honours only what the sending end advertises; oversize and unsegmentable frames are dropped and counted', () => {
+    const s = new SimScheduler();
+    const [plain, b] = memoryLink({ scheduler: s, capabilities: [{}, { gsoMaxSize: 16_000, txChecksumOffload: true }] });
+    const atB = frames(b);
+    const atPlain = frames(plain);
+    // a device without GSO: a GSO request does not lift the MTU
+    expect(plain.transmit(gsoFrame(pattern(3000)), { gsoSize: 1448 })).toBe(false);
+    expect(plain.stats.dropped.oversize).toBe(1);
+    // nor does a device without checksum offload touch the checksum
+    plain.transmit(gsoFrame(pattern(100)), { checksumStart: 34, checksumOffset: 16 });
+    // over gsoMaxSize
+    expect(b.transmit(gsoFrame(pattern(16_000)), { gsoSize: 1448 })).toBe(false);
+    // segments that would not fit the MTU
+    expect(b.transmit(gsoFrame(pattern(6000)), { gsoSize: 1461 })).toBe(false);
+    expect(b.stats.dropped.oversize).toBe(2);
+    // a GSO frame that is not TCP
+    expect(b.transmit(ethernet(BROADCAST, b.mac, 0x0800, ipv4(1, 2, 17, udp(1, 2, pattern(3000)))), { gsoSize: 1000 })).toBe(false);
+    expect(b.stats.dropped.offload).toBe(1);
+    expect(b.stats.txDropped).toBe(3);
+    s.runUntilIdle();
+    expect(atB).toHaveLength(1);
+    expect(tcpVerifies(atB[0]!.frame)).toBe(false); // carried as it was: still partial
+    expect(atPlain).toHaveLength(0);
+    // a misplaced checksum field is misuse: it throws
+    expect(() => b.transmit(gsoFrame(pattern(10)), { checksumStart: 10, checksumOffset: 16 })).toThrowError(/outside/);
+  });
+
+  it('a full serialization queue drops the segments that do not fit, and counts them', () => {
+    const s = new SimScheduler();
+    const [a, b] = memoryLink({ scheduler: s, bandwidth: 8000, queueLimit: 3100, capabilities: [OFFLOADS, {}] });
+    const got = frames(b);
+    expect(a.transmit(gsoFrame(pattern(5 * 1448)), { gsoSize: 1448 })).toBe(true);
+    expect(a.stats.dropped.queueFull).toBe(3);
+    expect(a.stats.txFrames).toBe(2);
+    s.runUntilIdle();
+    expect(got).toHaveLength(2);
   });
 });

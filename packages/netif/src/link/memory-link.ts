@@ -1,18 +1,40 @@
 import type {
   DeviceCapabilities, DeviceStats, FrameHandler, MacAddress, NetDevice, RxMeta, Scheduler, TxMeta,
 } from '@stack/interfaces';
-import { StackError } from '@stack/interfaces';
-import { checksum, writeU16 } from '@stack/wire';
 import { LINK_DEFAULTS, checkKeys, invalid, intOption, macOption, numberOption } from '../config.js';
 import { Eth, frameFits, macFromName } from '../ethernet.js';
 import { Channel } from './channel.js';
+import { checkChecksumMeta, completeChecksum, segmentGso } from './software-offload.js';
 
-/** What a memory link may claim to do beyond a plain device. */
+/**
+ * What one end of a memory link may claim to do beyond a plain device (its
+ * `DeviceCapabilities`, like a veth or a virtio-net TAP with offloads).
+ * Default: nothing.
+ *
+ * What crosses the link depends on both ends, as on a veth pair: a frame
+ * sent with offload requests (`TxMeta`) reaches a `gro` end as it was sent
+ * (a GSO frame whole, up to 64 KiB; a partial checksum left partial and
+ * flagged `RxMeta.checksumPartial`); to any other end the link does the work
+ * in software first (`segmentGso`, `completeChecksum`), so a stack with
+ * offloads talks to one without.
+ */
 export interface CapabilityOverrides {
   /** Tell receivers their frames' checksums were verified (default false). Pointless with corrupting faults. */
   rxChecksumVerified?: boolean;
-  /** Fill in L4 checksums on transmit when `TxMeta.checksumStart/Offset` ask (default false). */
+  /** Honour `TxMeta.checksumStart/Offset`: complete partial L4 checksums (default false). */
   txChecksumOffload?: boolean;
+  /**
+   * Accept GSO frames (`TxMeta.gsoSize`) whose IP packet is up to this many
+   * bytes, 0..65535 (default 0: no GSO). Software segmentation cuts IPv4 TCP
+   * frames only.
+   */
+  gsoMaxSize?: number;
+  /**
+   * Take frames whole, as the peer sent them: GSO frames larger than the MTU
+   * (a coalesced segment) and partial checksums (default false). Like a
+   * virtio-net guest with GUEST_TSO4 and GUEST_CSUM.
+   */
+  gro?: boolean;
 }
 
 /** Properties of one link (both directions alike). */
@@ -28,7 +50,13 @@ export interface LinkProperties {
    * beyond which frames are dropped (default 1 MiB); only with a bandwidth.
    */
   queueLimit?: number;
-  capabilities?: CapabilityOverrides;
+  /**
+   * What the devices offload: one set for both ends, or a pair, one per end
+   * (`[a, b]`; for a hub or bridge port, `[host side, switch side]`, and the
+   * switch side cannot take GSO or GRO: a switch forwards wire-size frames).
+   * A single set on a port gives the switch side its checksum flags only.
+   */
+  capabilities?: CapabilityOverrides | readonly [CapabilityOverrides, CapabilityOverrides];
 }
 
 /** Options of `memoryLink`. */
@@ -53,6 +81,12 @@ export interface LinkDropCounters {
   linkDown: number;
   /** Receive: no handler was set. */
   noHandler: number;
+  /**
+   * Transmit: a GSO frame the link had to cut in software that is not
+   * Ethernet + IPv4 + TCP (or is malformed): what Linux's skb_gso_segment
+   * refuses.
+   */
+  offload: number;
 }
 
 /** Counters of a link device: the DeviceStats plus drops by reason. */
@@ -77,7 +111,31 @@ interface ResolvedProperties {
   latency: number;
   bandwidth: number;
   queueLimit: number;
-  capabilities: DeviceCapabilities;
+  /** Of end a, then end b. */
+  capabilities: readonly [DeviceCapabilities, DeviceCapabilities];
+}
+
+const CAPABILITY_KEYS = ['rxChecksumVerified', 'txChecksumOffload', 'gsoMaxSize', 'gro'] as const;
+
+/** True for the `[a, b]` form of `LinkProperties.capabilities`. */
+export function isCapabilityPair(caps: LinkProperties['capabilities']): caps is readonly [CapabilityOverrides, CapabilityOverrides] {
+  return Array.isArray(caps);
+}
+
+function resolveCapabilities(where: string, what: string, caps: unknown, mtu: number): DeviceCapabilities {
+  if (typeof caps !== 'object' || caps === null || Array.isArray(caps)) invalid(where, what, 'an object', caps);
+  const c = caps as CapabilityOverrides;
+  checkKeys(`${where}: ${what}`, c, CAPABILITY_KEYS);
+  for (const key of ['rxChecksumVerified', 'txChecksumOffload', 'gro'] as const) {
+    if (c[key] !== undefined && typeof c[key] !== 'boolean') invalid(where, `${what}.${key}`, 'a boolean', c[key]);
+  }
+  return Object.freeze({
+    mtu,
+    rxChecksumVerified: c.rxChecksumVerified ?? false,
+    txChecksumOffload: c.txChecksumOffload ?? false,
+    gsoMaxSize: intOption(where, `${what}.gsoMaxSize`, c.gsoMaxSize, 0, 0, 65_535),
+    gro: c.gro ?? false,
+  });
 }
 
 /** Validates link properties (shared with hub and bridge ports). */
@@ -87,23 +145,15 @@ export function resolveLinkProperties(where: string, p: LinkProperties, defaults
   const bandwidth = numberOption(where, 'bandwidth (bit/s)', p.bandwidth ?? defaults.bandwidth, LINK_DEFAULTS.bandwidth, 1, { infinite: true });
   const queueLimit = numberOption(where, 'queueLimit (bytes)', p.queueLimit ?? defaults.queueLimit, LINK_DEFAULTS.queueLimit, 0);
   const caps = p.capabilities ?? defaults.capabilities ?? {};
-  checkKeys(`${where}: capabilities`, caps, ['rxChecksumVerified', 'txChecksumOffload']);
-  for (const key of ['rxChecksumVerified', 'txChecksumOffload'] as const) {
-    if (caps[key] !== undefined && typeof caps[key] !== 'boolean') invalid(where, `capabilities.${key}`, 'a boolean', caps[key]);
+  let pair: readonly [DeviceCapabilities, DeviceCapabilities];
+  if (isCapabilityPair(caps)) {
+    if (caps.length !== 2) invalid(where, 'capabilities', 'one object, or a pair [a, b] of objects', caps);
+    pair = [resolveCapabilities(where, 'capabilities[0]', caps[0], mtu), resolveCapabilities(where, 'capabilities[1]', caps[1], mtu)];
+  } else {
+    const one = resolveCapabilities(where, 'capabilities', caps, mtu);
+    pair = [one, one];
   }
-  return {
-    mtu,
-    latency,
-    bandwidth,
-    queueLimit,
-    capabilities: Object.freeze({
-      mtu,
-      rxChecksumVerified: caps.rxChecksumVerified ?? false,
-      txChecksumOffload: caps.txChecksumOffload ?? false,
-      gsoMaxSize: 0,
-      gro: false,
-    }),
-  };
+  return { mtu, latency, bandwidth, queueLimit, capabilities: pair };
 }
 
 /** A link between two devices; internal to the package (hub and bridge hook `onDown`). */
@@ -114,12 +164,14 @@ export class Link {
   private readonly downHooks: (() => void)[] = [];
 
   constructor(scheduler: Scheduler, names: readonly [string, string], macs: readonly [MacAddress, MacAddress], props: ResolvedProperties) {
-    const a = new LinkEnd(this, names[0], macs[0], props.capabilities);
-    const b = new LinkEnd(this, names[1], macs[1], props.capabilities);
-    const ab = new Channel(scheduler, props.latency, props.bandwidth, props.queueLimit, (f) => b.deliver(f));
-    const ba = new Channel(scheduler, props.latency, props.bandwidth, props.queueLimit, (f) => a.deliver(f));
+    const a = new LinkEnd(this, names[0], macs[0], props.capabilities[0]);
+    const b = new LinkEnd(this, names[1], macs[1], props.capabilities[1]);
+    const ab = new Channel(scheduler, props.latency, props.bandwidth, props.queueLimit, (f, partial) => b.deliver(f, partial));
+    const ba = new Channel(scheduler, props.latency, props.bandwidth, props.queueLimit, (f, partial) => a.deliver(f, partial));
     a.channel = ab;
     b.channel = ba;
+    a.peerGro = b.capabilities.gro;
+    b.peerGro = a.capabilities.gro;
     this.ends = [a, b];
     this.channels = [ab, ba];
   }
@@ -142,12 +194,15 @@ export class Link {
 export class LinkEnd implements LinkDevice {
   readonly stats: LinkStats = {
     rxFrames: 0, rxBytes: 0, txFrames: 0, txBytes: 0, rxDropped: 0, txDropped: 0,
-    dropped: { oversize: 0, runt: 0, queueFull: 0, linkDown: 0, noHandler: 0 },
+    dropped: { oversize: 0, runt: 0, queueFull: 0, linkDown: 0, noHandler: 0, offload: 0 },
   };
   /** The direction this end sends on; set by Link. */
   channel!: Channel;
+  /** The other end takes frames whole (GSO frames, partial checksums); set by Link. */
+  peerGro = false;
   private handler: FrameHandler | null = null;
   private readonly rxMeta: RxMeta;
+  private readonly rxMetaPartial: RxMeta;
 
   constructor(
     private readonly link: Link,
@@ -156,6 +211,7 @@ export class LinkEnd implements LinkDevice {
     readonly capabilities: DeviceCapabilities,
   ) {
     this.rxMeta = { checksumVerified: capabilities.rxChecksumVerified, checksumPartial: false };
+    this.rxMetaPartial = { checksumVerified: capabilities.rxChecksumVerified, checksumPartial: true };
   }
 
   get mtu(): number {
@@ -170,17 +226,47 @@ export class LinkEnd implements LinkDevice {
     return this.channel.inFlight;
   }
 
+  /**
+   * Sends a frame. Offload requests in `meta` count only for what this end
+   * advertises (`gsoSize` with `gsoMaxSize`, `checksumStart` with
+   * `txChecksumOffload`); others are ignored. A frame with requests goes
+   * whole to a `gro` peer, partial checksum and all; for any other peer it is
+   * cut into segments / has its checksum completed here, and the stats count
+   * the frames the wire carried.
+   */
   transmit(frame: Uint8Array, meta?: TxMeta): boolean {
-    const s = this.stats;
     if (!this.link.up) return this.drop('linkDown');
     if (frame.length < Eth.HEADER) return this.drop('runt');
-    if (!frameFits(frame, this.capabilities.mtu)) return this.drop('oversize');
-    const copy = frame.slice(); // the one copy: the caller may reuse its buffer at once
-    if (meta?.checksumStart !== undefined && this.capabilities.txChecksumOffload) fillChecksum(copy, meta);
-    if (!this.channel.send(copy)) return this.drop('queueFull');
-    s.txFrames++;
-    s.txBytes += frame.length;
-    return true;
+    const caps = this.capabilities;
+    const gsoSize = meta?.gsoSize ?? 0;
+    const gso = gsoSize > 0 && caps.gsoMaxSize > 0;
+    const csum = meta?.checksumStart !== undefined && caps.txChecksumOffload;
+    if (csum) checkChecksumMeta(frame, meta!, `${this.name}.transmit`);
+    if (!frameFits(frame, gso ? Math.max(caps.mtu, caps.gsoMaxSize) : caps.mtu)) return this.drop('oversize');
+    if ((!gso && !csum) || this.peerGro) {
+      // the one copy: the caller may reuse its buffer at once
+      return this.send(frame.slice(), csum) ? this.sent(1, frame.length) : this.drop('queueFull');
+    }
+    if (!gso) {
+      const copy = frame.slice();
+      completeChecksum(copy, meta!.checksumStart!, meta!.checksumOffset ?? 0);
+      return this.send(copy, false) ? this.sent(1, frame.length) : this.drop('queueFull');
+    }
+    const r = segmentGso(frame, gsoSize);
+    if (!r.ok) return this.drop('offload');
+    const segments = r.value;
+    if (!frameFits(segments[0]!, caps.mtu)) return this.drop('oversize'); // gsoSize too large for the MTU
+    let frames = 0;
+    let bytes = 0;
+    for (const seg of segments) {
+      if (this.send(seg, false)) {
+        frames++;
+        bytes += seg.length;
+      } else {
+        this.drop('queueFull');
+      }
+    }
+    return frames > 0 && this.sent(frames, bytes);
   }
 
   onReceive(handler: FrameHandler): void {
@@ -192,8 +278,8 @@ export class LinkEnd implements LinkDevice {
     return Promise.resolve();
   }
 
-  /** Called by the peer's channel when a frame arrives. */
-  deliver(frame: Uint8Array): void {
+  /** Called by the peer's channel when a frame arrives; `partial`: its L4 checksum was left for us. */
+  deliver(frame: Uint8Array, partial = false): void {
     const s = this.stats;
     if (this.handler === null) {
       s.rxDropped++;
@@ -202,29 +288,24 @@ export class LinkEnd implements LinkDevice {
     }
     s.rxFrames++;
     s.rxBytes += frame.length;
-    this.handler(frame, this.rxMeta);
+    this.handler(frame, partial ? this.rxMetaPartial : this.rxMeta);
   }
 
-  private drop(reason: 'linkDown' | 'runt' | 'oversize' | 'queueFull'): false {
+  private send(frame: Uint8Array, partial: boolean): boolean {
+    return this.channel.send(frame, partial);
+  }
+
+  private sent(frames: number, bytes: number): true {
+    this.stats.txFrames += frames;
+    this.stats.txBytes += bytes;
+    return true;
+  }
+
+  private drop(reason: 'linkDown' | 'runt' | 'oversize' | 'queueFull' | 'offload'): false {
     this.stats.txDropped++;
     this.stats.dropped[reason]++;
     return false;
   }
-}
-
-/**
- * Checksum offload as virtio does it (NEEDS_CSUM): the field at
- * `checksumStart + checksumOffset` holds the pseudo-header sum; the checksum
- * of everything from `checksumStart` to the end replaces it (RFC 1071).
- */
-function fillChecksum(frame: Uint8Array, meta: TxMeta): void {
-  const start = meta.checksumStart!;
-  const field = start + (meta.checksumOffset ?? 0);
-  if (!(start >= Eth.HEADER && field + 2 <= frame.length)) {
-    throw new StackError('ERR_INVALID_ARGUMENT', `transmit: checksumStart ${start} + checksumOffset ${meta.checksumOffset} is outside the ${frame.length}-byte frame`);
-  }
-  const c = checksum(frame, start, frame.length);
-  writeU16(frame, field, c === 0 ? 0xffff : c); // 0 and 0xffff are the same in ones' complement; UDP needs the latter
 }
 
 /**

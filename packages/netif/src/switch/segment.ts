@@ -1,7 +1,9 @@
 import { StackError, type MacAddress, type Scheduler } from '@stack/interfaces';
 import { checkKeys, invalid } from '../config.js';
 import { macFromName } from '../ethernet.js';
-import { createLink, type Link, type LinkDevice, type LinkEnd, type LinkProperties } from '../link/memory-link.js';
+import {
+  createLink, isCapabilityPair, type CapabilityOverrides, type Link, type LinkDevice, type LinkEnd, type LinkProperties,
+} from '../link/memory-link.js';
 
 /** Options of one port of a hub or bridge: the link between the host and the port. */
 export interface PortOptions extends LinkProperties {
@@ -69,12 +71,15 @@ export abstract class SegmentBase {
     const hostName = options.name ?? `${this.name}.port${index}`;
     const portName = `${this.name}:${index}`;
     const { name: _n, mac, ...props } = options;
-    const link = createLink(`${this.kind} ${this.name} port`, {
+    const where = `${this.kind} ${this.name} port`;
+    const capabilities = portCapabilities(where, props.capabilities ?? this.defaults.capabilities);
+    const link = createLink(where, {
       scheduler: this.scheduler,
       names: [hostName, portName],
       macs: [mac ?? macFromName(hostName), macFromName(portName)],
       ...this.defaults,
       ...props,
+      ...(capabilities === undefined ? {} : { capabilities }),
     });
     const [host, inner] = link.ends;
     inner.onReceive((frame) => this.input(index, frame));
@@ -113,4 +118,26 @@ export abstract class SegmentBase {
 
   /** Port `index` was unplugged. */
   protected detached(_index: number): void {}
+}
+
+/**
+ * The capabilities of a port's two link ends, `[host side, switch side]`.
+ * The switch side never takes GSO or GRO: the hub or bridge forwards what it
+ * gets as is, so it must get wire-size frames (the link cuts GSO frames from
+ * the host in software). One set of capabilities gives the host side all of
+ * it and the switch side its checksum flags.
+ */
+function portCapabilities(where: string, caps: LinkProperties['capabilities']): LinkProperties['capabilities'] {
+  if (caps === undefined || typeof caps !== 'object' || caps === null) return caps; // createLink reports a bad one
+  if (isCapabilityPair(caps)) {
+    const sw = caps[1] as CapabilityOverrides | undefined;
+    if (typeof sw === 'object' && sw !== null && ((sw.gsoMaxSize ?? 0) !== 0 || sw.gro === true)) {
+      invalid(where, 'capabilities[1] (the switch side)', 'free of gsoMaxSize and gro (a switch forwards wire-size frames)', JSON.stringify(sw));
+    }
+    return caps;
+  }
+  const sw: CapabilityOverrides = {};
+  if (caps.rxChecksumVerified !== undefined) sw.rxChecksumVerified = caps.rxChecksumVerified;
+  if (caps.txChecksumOffload !== undefined) sw.txChecksumOffload = caps.txChecksumOffload;
+  return [caps, sw];
 }
