@@ -1,4 +1,4 @@
-import type { ConnectError, IpWriteOptions } from '@stack/interfaces';
+import type { ConnectError } from '@stack/interfaces';
 import type { TcpConnection } from '../engine/connection.js';
 import type { TcpError } from '../engine/state.js';
 import type { Tuple } from './demux.js';
@@ -36,16 +36,13 @@ export class Conn implements Tuple<Conn>, Timed {
   /** The layer is servicing it now; `again`: something asked for another pass meanwhile. */
   busy = false;
   again = false;
-  readonly writeOptions: IpWriteOptions;
-
   constructor(
     readonly engine: TcpConnection,
     readonly localAddr: number,
     readonly localPort: number,
     readonly remoteAddr: number,
     readonly remotePort: number,
-  ) {
-    // DF on every segment: path MTU discovery (RFC 1191; RFC 9293 §3.7.3).
-    this.writeOptions = { src: localAddr, dontFragment: true };
-  }
+    /** The route's device finishes TCP checksums (we write the pseudo-header sum only). */
+    readonly checksumOffload = false,
+  ) {}
 }

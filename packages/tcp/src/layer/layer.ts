@@ -83,6 +83,13 @@ function secret(random: Random): IsnSecret {
   return { k0: random.u32(), k1: random.u32() };
 }
 
+/** IPv4 header (no options) plus the largest TCP header: what a GSO packet carries beside its payload. */
+const MAX_HEADERS = 20 + 60;
+/** The engine's limit on `gsoMaxSize` (one IPv4 packet's worth of payload). */
+const MAX_GSO_PAYLOAD = 65_535 - 40;
+/** Offset of the checksum in the TCP header (RFC 9293 §3.1), for checksum offload. */
+const TCP_CHECKSUM_OFFSET = 16;
+
 /** Iterations of one service pass before it yields (each polls the engine once). */
 const SERVICE_ROUNDS = 16;
 
@@ -115,12 +122,20 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
   private txSeg: SegmentOut | null = null;
   private txConn: Conn | null = null;
   private readonly rstSeg = new SegmentOut();
+  /** The checksum of the segment being written is the device's to finish (checksum offload). */
+  private txPartial = false;
   private readonly txFill = (buf: Uint8Array, src: number, dst: number): void => {
     const seg = this.txSeg!;
     seg.copyPayload(buf.subarray(tcpHeaderLen(seg)));
-    emitTcp(seg, buf, 0, { src, dst });
+    emitTcp(seg, buf, 0, this.txPartial ? { src, dst, checksum: 'partial' } : { src, dst });
   };
-  private readonly out: TcpOutput = { emit: (seg) => this.send(seg, this.txConn!.remoteAddr, this.txConn!.writeOptions) };
+  // IP write options of a connection's segments, reused: DF always (RFC 1191), GSO size per segment, and
+  // the TCP checksum field's offset when the device finishes checksums.
+  private readonly txPlain: { src: number; dontFragment: boolean; gsoSize: number } = { src: 0, dontFragment: true, gsoSize: 0 };
+  private readonly txOffload: { src: number; dontFragment: boolean; gsoSize: number; l4ChecksumOffset: number } = {
+    src: 0, dontFragment: true, gsoSize: 0, l4ChecksumOffset: TCP_CHECKSUM_OFFSET,
+  };
+  private readonly out: TcpOutput = { emit: (seg) => this.emitFor(this.txConn!, seg) };
 
   constructor(
     private readonly ip: IpLayer,
@@ -189,9 +204,9 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
     const now = this.deps.scheduler.now();
     const engine = TcpConnection.connect({
       localPort: local, remotePort: port, iss: tcpIsn(this.isnSecret, src, local, dst, port, now), config: this.connCfg,
-      tsOffset: this.tsOffset(src, local, dst, port), mtu: this.ip.mtu(dst),
+      tsOffset: this.tsOffset(src, local, dst, port), mtu: this.ip.mtu(dst), gsoMaxSize: this.gsoFor(dst),
     });
-    const c = new Conn(engine, src, local, dst, port);
+    const c = new Conn(engine, src, local, dst, port, this.checksumOffloadFor(dst));
     if (timeout !== undefined) c.connectDeadline = now + timeout;
     this.table.add(c);
     this.stats.activeOpens++;
@@ -199,6 +214,20 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
       c.connectSettle = resolve;
       this.service(c, now);
     });
+  }
+
+  /**
+   * The largest payload per GSO segment toward `dst` (the engine's
+   * `gsoMaxSize`): the device's GSO limit less the IP header and the
+   * largest TCP header; 0 when the device cannot segment.
+   */
+  private gsoFor(dst: number): number {
+    const max = this.ip.offloads?.(dst).gsoMaxSize ?? 0;
+    return max > MAX_HEADERS ? Math.min(max - MAX_HEADERS, MAX_GSO_PAYLOAD) : 0;
+  }
+
+  private checksumOffloadFor(dst: number): boolean {
+    return this.ip.offloads?.(dst).txChecksumOffload ?? false;
   }
 
   /** RFC 7323 §5.4: a per-connection offset for our timestamps, a keyed hash of the 4-tuple (as Linux). */
@@ -294,8 +323,9 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
     const engine = TcpConnection.accept(seg, {
       localPort: seg.dstPort, remotePort: seg.srcPort, iss: tcpIsn(this.isnSecret, local, seg.dstPort, info.src, seg.srcPort, now),
       config: this.connCfg, tsOffset: this.tsOffset(local, seg.dstPort, info.src, seg.srcPort), mtu: this.ip.mtu(info.src),
+      gsoMaxSize: this.gsoFor(info.src),
     });
-    const c = new Conn(engine, local, seg.dstPort, info.src, seg.srcPort);
+    const c = new Conn(engine, local, seg.dstPort, info.src, seg.srcPort, this.checksumOffloadFor(info.src));
     c.listener = l;
     c.halfOpen = true;
     l.synQueue++;
@@ -367,10 +397,10 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
     const carried = ts ? SynCookies.decodeTsecr(o.tsEcho) : { windowScale: -1, sackPermitted: false };
     const engine = TcpConnection.restore(seg, {
       localPort: seg.dstPort, remotePort: seg.srcPort, iss: (seg.ack - 1) >>> 0, config: this.connCfg,
-      tsOffset: this.tsOffset(local, seg.dstPort, info.src, seg.srcPort), mtu: this.ip.mtu(info.src),
+      tsOffset: this.tsOffset(local, seg.dstPort, info.src, seg.srcPort), mtu: this.ip.mtu(info.src), gsoMaxSize: this.gsoFor(info.src),
       irs: peerIsn, peerMss: mss, peerWindowScale: carried.windowScale, sackPermitted: carried.sackPermitted, timestamps: ts,
     }, now);
-    const c = new Conn(engine, local, seg.dstPort, info.src, seg.srcPort);
+    const c = new Conn(engine, local, seg.dstPort, info.src, seg.srcPort, this.checksumOffloadFor(info.src));
     this.table.add(c);
     this.stats.passiveOpens++;
     this.stats.synCookiesValid++;
@@ -562,6 +592,17 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
   }
 
   // ---------------------------------------------------------------- transmit
+
+  /** One of a connection's segments: GSO size and checksum offload as the connection's route allows. */
+  private emitFor(c: Conn, seg: SegmentOut): boolean {
+    const o = c.checksumOffload ? this.txOffload : this.txPlain;
+    o.src = c.localAddr;
+    o.gsoSize = seg.gsoSize;
+    this.txPartial = c.checksumOffload;
+    const sent = this.send(seg, c.remoteAddr, o);
+    this.txPartial = false;
+    return sent;
+  }
 
   /** Writes one segment through IP. A segment IP refuses counts as lost: the retransmission timer covers it. */
   private send(seg: SegmentOut, dst: number, options: IpWriteOptions): boolean {
