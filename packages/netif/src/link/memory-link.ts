@@ -5,6 +5,7 @@ import { LINK_DEFAULTS, checkKeys, invalid, intOption, macOption, numberOption }
 import { Eth, frameFits, macFromName } from '../ethernet.js';
 import { Channel } from './channel.js';
 import { checkChecksumMeta, completeChecksum, segmentGso } from './software-offload.js';
+import { FrameSlab } from './slab.js';
 
 /**
  * What one end of a memory link may claim to do beyond a plain device (its
@@ -202,6 +203,7 @@ export class LinkEnd implements LinkDevice {
   peerGro = false;
   private handler: FrameHandler | null = null;
   private readonly rxMeta: RxMeta;
+  private readonly slab = new FrameSlab();
   private readonly rxMetaPartial: RxMeta;
 
   constructor(
@@ -245,10 +247,10 @@ export class LinkEnd implements LinkDevice {
     if (!frameFits(frame, gso ? Math.max(caps.mtu, caps.gsoMaxSize) : caps.mtu)) return this.drop('oversize');
     if ((!gso && !csum) || this.peerGro) {
       // the one copy: the caller may reuse its buffer at once
-      return this.send(frame.slice(), csum) ? this.sent(1, frame.length) : this.drop('queueFull');
+      return this.send(this.slab.copy(frame), csum) ? this.sent(1, frame.length) : this.drop('queueFull');
     }
     if (!gso) {
-      const copy = frame.slice();
+      const copy = this.slab.copy(frame);
       completeChecksum(copy, meta!.checksumStart!, meta!.checksumOffset ?? 0);
       return this.send(copy, false) ? this.sent(1, frame.length) : this.drop('queueFull');
     }
