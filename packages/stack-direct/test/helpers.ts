@@ -69,7 +69,7 @@ export function pattern(length: number, salt = 0): Uint8Array {
 
 /**
  * Has tshark dissect every capture a test kept and asserts it found packets,
- * no malformed frame and no bad checksum (IPv4, UDP, ICMP). tshark is a real
+ * no malformed frame and no bad checksum (IPv4, UDP, TCP, ICMP). tshark is a real
  * peer: missing, it fails CI (CI=true) and skips with a warning elsewhere.
  */
 export async function expectCleanCaptures(paths: readonly string[]): Promise<void> {
