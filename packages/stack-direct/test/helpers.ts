@@ -1,12 +1,12 @@
 import { needPeer, peersRequired, tsharkCheck } from '@stack/testkit';
 import { expect } from 'vitest';
-import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SimNetwork } from '@stack/sim';
 import { PcapngWriter, memorySink, type MemorySink } from '@stack/pcap';
 import type { AttachOptions } from '@stack/sim';
 import { createDirectStack, type DirectStack } from '@stack/stack-direct';
+export { pattern, sha256 } from './data.js';
 
 /** Where tests leave their captures for tshark (see pcap.peer.test.ts). */
 export const PCAP_DIR = join(import.meta.dirname, '..', '..', '..', '.tmp', 'pcaps', 'stack-direct');
@@ -51,20 +51,6 @@ export function keepPcap(name: string, bytes: Uint8Array): string {
   return path;
 }
 
-export function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-/** Deterministic test data: a byte pattern that catches shifted or swapped fragments. */
-export function pattern(length: number, salt = 0): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = 0x9e3779b9 ^ salt;
-  for (let i = 0; i < length; i++) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
 
 
 /**

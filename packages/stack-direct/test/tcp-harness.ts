@@ -9,17 +9,10 @@ import { SeededRandom, SimNetwork } from '@stack/sim';
 import type { TcpError, TcpFlow, TcpLayerConfig } from '@stack/tcp';
 import { ipv4 } from '@stack/wire';
 import { createDirectStack, type DirectStack } from '@stack/stack-direct';
+import { pattern } from './data.js';
 
-/** helpers.ts's `pattern` (copied: helpers.ts imports vitest, and this file also runs outside it, e.g. under --prof). */
-export function pattern(length: number, salt = 0): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = 0x9e3779b9 ^ salt;
-  for (let i = 0; i < length; i++) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
+export { pattern };
+
 
 /** How two stacks are joined. */
 export interface PairOptions {
