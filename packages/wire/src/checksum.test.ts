@@ -89,3 +89,50 @@ describe('fold', () => {
     for (const n of [0, 0xffff, 0x10000, 0x1fffe, 0xffffffff, 0x100000000, 2 ** 40 + 12345]) expect(fold(n)).toBe(slow(n));
   });
 });
+
+describe('sumWords', () => {
+  /** The byte loop as an unfolded sum, plus `acc`. */
+  const bytewise = (buf: Uint8Array, start: number, end: number, acc: number): number => {
+    let s = acc;
+    for (let i = start; i < end; i += 2) s += (buf[i]! << 8) | (i + 1 < end ? buf[i + 1]! : 0);
+    return s;
+  };
+
+  it('folds to the byte loop for any range, alignment, view offset and running sum', () => {
+    const backing = new Uint8Array(72_000);
+    for (let i = 0; i < backing.length; i++) backing[i] = (i * 7919 + (i >>> 8) * 31) & 0xff;
+    fc.assert(
+      fc.property(fc.nat(7), fc.nat(300), fc.oneof(fc.nat(3000), fc.nat(70_000)), fc.nat(0xffffff), fc.boolean(), (viewAt, start, len, acc, ones) => {
+        const buf = backing.subarray(viewAt);
+        const end = Math.min(buf.length, start + len);
+        if (ones) buf.fill(0xff, start, end); // the largest words: carries on every add
+        const got = sumWords(buf, start, end, acc);
+        const want = bytewise(buf, start, end, acc);
+        expect(fold(got)).toBe(fold(want));
+        expect(got === 0).toBe(want === 0);
+      }),
+    );
+  });
+
+  it('sums runs of zeros and of 0xff to what the byte loop gives', () => {
+    for (const fill of [0, 0xff]) {
+      for (const n of [128, 129, 130, 131, 1500, 65_535, 65_536, 200_001]) {
+        const b = new Uint8Array(n + 6).fill(fill);
+        for (const at of [0, 1, 2, 3, 4]) {
+          expect(fold(sumWords(b, at, at + n))).toBe(fold(bytewise(b, at, at + n, 0)));
+          expect(sumWords(b, at, at + n) === 0).toBe(fill === 0);
+        }
+      }
+    }
+  });
+
+  it('gives the same answer through a shared scratch buffer seen at different offsets', () => {
+    const scratch = new Uint8Array(4096);
+    for (let i = 0; i < scratch.length; i++) scratch[i] = (i * 13) & 0xff;
+    const a = scratch.subarray(34, 34 + 1500);
+    const b = new Uint8Array(scratch.buffer, 36, 1500);
+    expect(fold(sumWords(a, 0, a.length))).toBe(fold(bytewise(a, 0, a.length, 0)));
+    expect(fold(sumWords(b, 0, b.length))).toBe(fold(bytewise(b, 0, b.length, 0)));
+    expect(fold(sumWords(new Uint8Array(a), 0, 1500))).toBe(fold(bytewise(a, 0, 1500, 0))); // another buffer
+  });
+});
