@@ -4,7 +4,7 @@
 // ACKs and SACK information for loss recovery (recovery.ts), and the
 // send window (SND.WND, SND.WL1/WL2).
 import { TcpFlags as F } from '../wire/fields.js';
-import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/seq.js';
+import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from './sequence.js';
 import { challengeAck } from './input.js';
 import { onAckAdvance, onDuplicateAck, onSackAck } from './recovery.js';
 import type { SegmentIn } from './segment.js';
@@ -16,26 +16,28 @@ import type { Tcb } from './tcb.js';
  * SND.NXT (RFC 5961 §5.2) draws a challenge ACK.
  */
 export function processAck(t: Tcb, seg: SegmentIn, now: number): boolean {
-  if (seqGt(seg.ack, t.sndMax) || seqLt(seg.ack, seqAdd(t.sndUna, -t.maxSndWnd))) {
+  const ack = seg.ack | 0; // int32, as the TCB's (sequence.ts)
+  const seq = seg.seq | 0;
+  if (seqGt(ack, t.sndMax) || seqLt(ack, seqAdd(t.sndUna, -t.maxSndWnd))) {
     challengeAck(t, now);
     return false;
   }
   // RFC 7323 §4.3: remember the TSval of segments that cover Last.ACK.sent.
   const o = seg.options;
-  if (t.tsOn && seqGe(o.tsValue, t.tsRecent) && seqLe(seg.seq, t.lastAckSent)) t.tsRecent = o.tsValue;
+  if (t.tsOn && seqGe(o.tsValue, t.tsRecent) && seqLe(seq, t.lastAckSent)) t.tsRecent = o.tsValue | 0;
 
   // RFC 5681 §2: a duplicate ACK carries no data, no SYN/FIN, SEG.ACK = SND.UNA with data outstanding, and the same window.
   const duplicate =
-    seg.payload.length === 0 && (seg.flags & (F.SYN | F.FIN)) === 0 && seg.ack === t.sndUna &&
-    t.sndMax !== t.sndUna && seg.window * 2 ** t.sndWs === t.sndWnd;
-  if (seqGt(seg.ack, t.sndUna)) ackAdvance(t, seg, now);
+    seg.payload.length === 0 && (seg.flags & (F.SYN | F.FIN)) === 0 && ack === t.sndUna &&
+    t.sndMax !== t.sndUna && seg.window << t.sndWs === t.sndWnd;
+  if (seqGt(ack, t.sndUna)) ackAdvance(t, seg, now);
   if (t.sackOn) onSackAck(t, seg, duplicate);
   else if (duplicate) onDuplicateAck(t);
-  if (seqLe(t.sndUna, seg.ack) && (seqLt(t.sndWl1, seg.seq) || (t.sndWl1 === seg.seq && seqLe(t.sndWl2, seg.ack)))) {
+  if (seqLe(t.sndUna, ack) && (seqLt(t.sndWl1, seq) || (t.sndWl1 === seq && seqLe(t.sndWl2, ack)))) {
     updateWindow(t, seg);
   }
   // The peer answered while its window is closed: it is alive, so probes are not failures.
-  if (t.sndWnd === 0 && seg.ack === t.sndUna) t.retries = 0;
+  if (t.sndWnd === 0 && ack === t.sndUna) t.retries = 0;
   return true;
 }
 
@@ -44,15 +46,15 @@ export function processAck(t: Tcb, seg: SegmentIn, now: number): boolean {
  * (RFC 7323 §2.3), except in a SYN or SYN-ACK (`syn`, never scaled, §2.2).
  */
 export function updateWindow(t: Tcb, seg: SegmentIn, syn = false): void {
-  t.sndWnd = syn ? seg.window : seg.window * 2 ** t.sndWs;
+  t.sndWnd = syn ? seg.window : seg.window << t.sndWs; // ≤ 0xffff << 14: an int32
   t.maxSndWnd = Math.max(t.maxSndWnd, t.sndWnd);
-  t.sndWl1 = seg.seq;
-  t.sndWl2 = seg.ack;
+  t.sndWl1 = seg.seq | 0;
+  t.sndWl2 = seg.ack | 0;
 }
 
 /** SND.UNA < SEG.ACK ≤ SND.MAX: drop what is acknowledged, sample the RTT, restart or stop the timer. */
 export function ackAdvance(t: Tcb, seg: SegmentIn, now: number): void {
-  const ack = seg.ack;
+  const ack = seg.ack | 0;
   const dataAcked = Math.min(Math.max(seqDiff(ack, t.sndBufSeq), 0), t.sendBuf.length);
   if (dataAcked > 0) {
     t.sendBuf.consume(dataAcked);

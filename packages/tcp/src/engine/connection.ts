@@ -1,12 +1,13 @@
 import { StackError } from '@stack/interfaces';
 import { TcpFlags as F } from '../wire/fields.js';
-import { seqAdd, seqGe, seqLt } from '../wire/seq.js';
+import { seqAdd, seqGe, seqLt } from './sequence.js';
 import { updateWindow } from './ack.js';
 import { established, input } from './input.js';
 import { connectionInfo, type TcpConnectionCounters, type TcpConnectionInfo } from './info.js';
 import { IP_TCP_HEADERS, MIN_MTU, NO_OPTIONS, negotiate, takeSyn, updateSendMss, type TcpOpenOptions } from './options.js';
 import { afterRead } from './receiver.js';
 import { retransmitFirst, sendRecovery, simpleRetransmit } from './recovery.js';
+import { borrowTx, returnTx } from './scratch.js';
 import { emitControl, sendAck, sendData, sendSyn } from './sender.js';
 import type { SegmentIn, TcpOutput } from './segment.js';
 import { TcpState, type TcpError } from './state.js';
@@ -51,16 +52,24 @@ export interface TcpRestoreOptions extends TcpOpenOptions {
  */
 export class TcpConnection {
   private readonly t: Tcb;
-  readonly localPort: number;
-  readonly remotePort: number;
-  /** True when built from a received SYN (passive open). */
-  readonly passive: boolean;
 
   private constructor(opts: TcpOpenOptions, state: TcpState, passive: boolean) {
     this.t = new Tcb(opts, state, passive);
-    this.localPort = opts.localPort;
-    this.remotePort = opts.remotePort;
-    this.passive = passive;
+  }
+
+  /** Our port. */
+  get localPort(): number {
+    return this.t.localPort;
+  }
+
+  /** The peer's port. */
+  get remotePort(): number {
+    return this.t.remotePort;
+  }
+
+  /** True when built from a received SYN (passive open). */
+  get passive(): boolean {
+    return this.t.passive;
   }
 
   /**
@@ -105,12 +114,12 @@ export class TcpConnection {
    */
   static restore(ack: SegmentIn, opts: TcpRestoreOptions, now: number): TcpConnection {
     if ((ack.flags & (F.SYN | F.ACK | F.RST)) !== F.ACK) throw new StackError('ERR_INVALID_ARGUMENT', 'TcpConnection.restore needs an ACK without SYN or RST');
-    const sent = seqAdd(opts.iss >>> 0, 1);
-    if (ack.ack !== sent) throw new StackError('ERR_INVALID_ARGUMENT', `TcpConnection.restore: the ACK acknowledges ${ack.ack}, not iss + 1 = ${sent}`);
+    const sent = seqAdd(opts.iss, 1);
+    if ((ack.ack | 0) !== sent) throw new StackError('ERR_INVALID_ARGUMENT', `TcpConnection.restore: the ACK acknowledges ${ack.ack}, not iss + 1 = ${sent >>> 0}`);
     const c = new TcpConnection(opts, TcpState.SYN_RECEIVED, true);
     const t = c.t;
     const o = ack.options;
-    negotiate(t, opts.irs >>> 0, {
+    negotiate(t, opts.irs | 0, {
       mss: opts.peerMss,
       windowScale: opts.peerWindowScale,
       sackPermitted: opts.sackPermitted,
@@ -353,6 +362,22 @@ export class TcpConnection {
    */
   poll(now: number, out: TcpOutput): number {
     const t = this.t;
+    const tx = borrowTx();
+    const seg = tx.seg;
+    seg.srcPort = t.localPort;
+    seg.dstPort = t.remotePort;
+    seg.urgentPointer = 0;
+    t.tx = tx;
+    try {
+      return this.pollWith(t, now, out);
+    } finally {
+      t.tx = null;
+      returnTx(tx);
+    }
+  }
+
+  /** `poll` with the scratch borrowed (`t.tx`). */
+  private pollWith(t: Tcb, now: number, out: TcpOutput): number {
     const probe = runTimers(t, now);
     let sent = 0;
     if (t.rstPending) {
@@ -396,12 +421,12 @@ export class TcpConnection {
   sentSequence(seq: number): boolean {
     const t = this.t;
     if (t.st === TcpState.CLOSED) return false;
-    if (t.st === TcpState.SYN_SENT || t.st === TcpState.SYN_RECEIVED) return seq >>> 0 === t.iss;
-    return seqGe(seq >>> 0, t.sndUna) && seqLt(seq >>> 0, t.sndMax);
+    if (t.st === TcpState.SYN_SENT || t.st === TcpState.SYN_RECEIVED) return (seq | 0) === t.iss;
+    return seqGe(seq, t.sndUna) && seqLt(seq, t.sndMax);
   }
 
   /** Our ISS and the peer's IRS (for tests and traces). */
   get sequenceBase(): { readonly iss: number; readonly irs: number } {
-    return { iss: this.t.iss, irs: this.t.irs };
+    return { iss: this.t.iss >>> 0, irs: this.t.irs >>> 0 };
   }
 }

@@ -1,4 +1,4 @@
-import { seqDiff } from '../wire/seq.js';
+import { seqDiff } from './sequence.js';
 import { lostBytes, pipe } from './recovery.js';
 import type { TcpState, TcpError } from './state.js';
 import type { Tcb } from './tcb.js';

@@ -2,7 +2,7 @@
 // synchronized states), with RFC 5961's defences and RFC 7323's PAWS. The
 // ACK field is handled in ack.ts, data and FIN in receiver.ts.
 import { TcpFlags as F } from '../wire/fields.js';
-import { seqGt, seqLe, seqLt } from '../wire/seq.js';
+import { seqGt, seqLe, seqLt } from './sequence.js';
 import { ackAdvance, processAck, updateWindow } from './ack.js';
 import { takeSyn } from './options.js';
 import { acceptable, receiveData } from './receiver.js';
@@ -64,15 +64,15 @@ function inputSynchronized(t: Tcb, seg: SegmentIn, now: number): void {
   const o = seg.options;
 
   // The peer did not hear our SYN-ACK and sent its SYN again: answer with the SYN-ACK (as Linux does).
-  if (t.st === TcpState.SYN_RECEIVED && syn && !rst && !seg.has(F.ACK) && seg.seq === t.irs) {
+  if (t.st === TcpState.SYN_RECEIVED && syn && !rst && !seg.has(F.ACK) && (seg.seq | 0) === t.irs) {
     t.synAckAgain = true;
     return;
   }
 
   // Simultaneous open (RFC 9293 Figure 8): the peer's SYN-ACK repeats its SYN and acknowledges ours.
   // Its SYN lies just before RCV.NXT, so take it as the ACK it is (as Linux does).
-  if (t.st === TcpState.SYN_RECEIVED && !t.passive && syn && !rst && seg.has(F.ACK) && seg.seq === t.irs && seg.ack === t.sndMax) {
-    if (t.tsOn && o.hasTimestamps) t.tsRecent = o.tsValue;
+  if (t.st === TcpState.SYN_RECEIVED && !t.passive && syn && !rst && seg.has(F.ACK) && (seg.seq | 0) === t.irs && (seg.ack | 0) === t.sndMax) {
+    if (t.tsOn && o.hasTimestamps) t.tsRecent = o.tsValue | 0;
     updateWindow(t, seg, true);
     ackAdvance(t, seg, now);
     established(t, now);
@@ -103,7 +103,7 @@ function inputSynchronized(t: Tcb, seg: SegmentIn, now: number): void {
 
   // Second: RST (RFC 5961 §3.2: only at exactly RCV.NXT; elsewhere in the window, a challenge ACK).
   if (rst) {
-    if (seg.seq !== t.rcvNxt) challengeAck(t, now);
+    if ((seg.seq | 0) !== t.rcvNxt) challengeAck(t, now);
     else onReset(t);
     return;
   }

@@ -10,6 +10,26 @@ function rotl(x: number, b: number): number {
   return (x << b) | (x >>> (32 - b));
 }
 
+/** HalfSipHash state: module-level so that a hash allocates nothing (no closure per call); hashing is synchronous. */
+let v0 = 0;
+let v1 = 0;
+let v2 = 0;
+let v3 = 0;
+
+/** One SipRound over the 32-bit state. */
+function sipRound(): void {
+  v0 = (v0 + v1) | 0;
+  v1 = rotl(v1, 5) ^ v0;
+  v0 = rotl(v0, 16);
+  v2 = (v2 + v3) | 0;
+  v3 = rotl(v3, 8) ^ v2;
+  v0 = (v0 + v3) | 0;
+  v3 = rotl(v3, 7) ^ v0;
+  v2 = (v2 + v1) | 0;
+  v1 = rotl(v1, 13) ^ v2;
+  v2 = rotl(v2, 16);
+}
+
 /**
  * HalfSipHash-2-4 with a 32-bit tag (Aumasson and Bernstein; the reduced
  * variant of the reference implementation): a keyed pseudorandom function of
@@ -17,41 +37,29 @@ function rotl(x: number, b: number): number {
  * table-free; used for RFC 6528 ISNs (Linux uses SipHash for the same).
  */
 export function halfSipHash24(k0: number, k1: number, msg: Uint8Array): number {
-  let v0 = k0 | 0;
-  let v1 = k1 | 0;
-  let v2 = 0x6c796765 ^ k0;
-  let v3 = 0x74656462 ^ k1;
-  const round = (): void => {
-    v0 = (v0 + v1) | 0;
-    v1 = rotl(v1, 5) ^ v0;
-    v0 = rotl(v0, 16);
-    v2 = (v2 + v3) | 0;
-    v3 = rotl(v3, 8) ^ v2;
-    v0 = (v0 + v3) | 0;
-    v3 = rotl(v3, 7) ^ v0;
-    v2 = (v2 + v1) | 0;
-    v1 = rotl(v1, 13) ^ v2;
-    v2 = rotl(v2, 16);
-  };
+  v0 = k0 | 0;
+  v1 = k1 | 0;
+  v2 = 0x6c796765 ^ k0;
+  v3 = 0x74656462 ^ k1;
   const whole = msg.length & ~3;
   for (let i = 0; i < whole; i += 4) {
     const m = msg[i]! | (msg[i + 1]! << 8) | (msg[i + 2]! << 16) | (msg[i + 3]! << 24);
     v3 ^= m;
-    round();
-    round();
+    sipRound();
+    sipRound();
     v0 ^= m;
   }
   let b = (msg.length & 0xff) << 24;
   for (let i = whole, s = 0; i < msg.length; i++, s += 8) b |= msg[i]! << s;
   v3 ^= b;
-  round();
-  round();
+  sipRound();
+  sipRound();
   v0 ^= b;
   v2 ^= 0xff;
-  round();
-  round();
-  round();
-  round();
+  sipRound();
+  sipRound();
+  sipRound();
+  sipRound();
   return (v1 ^ v3) >>> 0;
 }
 

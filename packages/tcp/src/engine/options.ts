@@ -3,8 +3,8 @@
 import { StackError } from '@stack/interfaces';
 import type { ResolvedTcpConfig } from '../config.js';
 import { TCP_MAX_WINDOW_SCALE } from '../wire/fields.js';
-import type { TcpOptions } from '../wire/options.js';
-import { seqAdd } from '../wire/seq.js';
+import type { TcpOptions, TcpTimestamps } from '../wire/options.js';
+import { seqAdd } from './sequence.js';
 import type { CongestionControl } from './congestion/index.js';
 import type { SegmentIn } from './segment.js';
 import type { Tcb } from './tcb.js';
@@ -96,7 +96,7 @@ export interface PeerSynOptions {
  * offered it and the config allows it; the send MSS follows.
  */
 export function negotiate(t: Tcb, irs: number, o: PeerSynOptions): void {
-  t.irs = irs;
+  t.irs = irs | 0;
   t.rcvNxt = seqAdd(irs, 1);
   t.lastAckSent = t.rcvNxt;
   t.peerOfferedWs = o.windowScale >= 0;
@@ -108,7 +108,7 @@ export function negotiate(t: Tcb, irs: number, o: PeerSynOptions): void {
     t.rcvWs = 0;
   }
   t.tsOn = t.cfg.timestamps && o.timestamps;
-  if (t.tsOn) t.tsRecent = o.tsValue;
+  if (t.tsOn) t.tsRecent = o.tsValue | 0;
   t.sackOn = t.cfg.sack && o.sackPermitted;
   t.peerMss = o.mss >= 0 ? o.mss : TCP_DEFAULT_MSS;
   updateSendMss(t);
@@ -136,38 +136,39 @@ export function updateSendMss(t: Tcb): void {
 /**
  * The options of our SYN or SYN-ACK. Active SYN: what the config offers.
  * SYN-ACK: only what the peer offered (RFC 7323 §1.3, RFC 2018 §2).
- * Allocates (once per SYN).
+ * Allocates one object (once per SYN).
  */
 export function synOptions(t: Tcb, synAck: boolean): TcpOptions {
   const offerWs = t.cfg.windowScaling && (!synAck || t.peerOfferedWs);
   const offerTs = synAck ? t.tsOn : t.cfg.timestamps;
   const offerSack = synAck ? t.sackOn : t.cfg.sack;
-  return {
-    mss: t.advMss,
-    ...(offerSack ? { sackPermitted: true } : {}),
-    ...(offerTs ? { timestamps: t.ts } : {}),
-    ...(offerWs ? { windowScale: windowScaleFor(t.recvBuf.capacity) } : {}),
-  };
+  const o: { mss: number; sackPermitted?: boolean; timestamps?: TcpTimestamps; windowScale?: number } = { mss: t.advMss };
+  if (offerSack) o.sackPermitted = true;
+  if (offerTs) o.timestamps = t.tx!.ts;
+  if (offerWs) o.windowScale = windowScaleFor(t.recvBuf.capacity);
+  return o;
 }
 
 /**
  * Options of a non-SYN segment: timestamps when on (RFC 7323 §3.2), SACK
- * blocks while data is held out of order (RFC 2018 §4). Sets `sackOptLen`
+ * blocks while data is held out of order (RFC 2018 §4). Sets `tx.sackOptLen`
  * to the option bytes the blocks take (the payload room they cost).
- * Allocation-free: the objects are the connection's own, refilled.
+ * Allocation-free: the objects are the poll's scratch (`t.tx`), refilled.
  */
 export function segmentOptions(t: Tcb, now: number): TcpOptions {
+  const tx = t.tx!;
   if (t.tsOn) {
-    t.ts.value = t.tsNow(now);
-    t.ts.echo = t.tsRecent;
+    tx.ts.value = t.tsNow(now) >>> 0;
+    tx.ts.echo = t.tsRecent >>> 0;
   }
   if (t.sackOn && t.reasm.count > 0) {
-    const n = t.reasm.sackBlocks(t.sackPool, t.tsOn ? 3 : 4);
-    t.sackBlocks.length = 0;
-    for (let i = 0; i < n; i++) t.sackBlocks.push(t.sackPool[i]!);
-    t.sackOptLen = 4 + 8 * n; // two NOPs, kind, length, the blocks (RFC 2018 §3; Linux's layout)
-    return t.tsOn ? t.tsSackOptions : t.sackOptions;
+    const n = t.reasm.sackBlocks(tx.sackPool, t.tsOn ? 3 : 4);
+    const blocks = tx.sackBlocks;
+    blocks.length = 0;
+    for (let i = 0; i < n; i++) blocks.push(tx.sackPool[i]!);
+    tx.sackOptLen = 4 + 8 * n; // two NOPs, kind, length, the blocks (RFC 2018 §3; Linux's layout)
+    return t.tsOn ? tx.tsSackOptions : tx.sackOptions;
   }
-  t.sackOptLen = 0;
-  return t.tsOn ? t.tsOptions : NO_OPTIONS;
+  tx.sackOptLen = 0;
+  return t.tsOn ? tx.tsOptions : NO_OPTIONS;
 }

@@ -1,23 +1,38 @@
-import { seqDiff, seqGt, seqLe } from '../wire/seq.js';
+import { seqDiff, seqGt, seqLe } from './sequence.js';
+
+/** Storage of an empty SeqRanges: shared, never written. */
+const NONE = new Int32Array(0);
 
 /**
  * Sorted, disjoint, non-adjacent sequence-number ranges [start, end), at
- * most `capacity` of them, in two preallocated arrays: the bookkeeping
- * under both the receiver's reassembly (RFC 9293 §3.10.7.4) and the
- * sender's SACK scoreboard (RFC 6675 §3). `bytes` is what they cover.
- * Allocation happens in the constructor only.
+ * most `capacity` of them: the bookkeeping under both the receiver's
+ * reassembly (RFC 9293 §3.10.7.4) and the sender's SACK scoreboard
+ * (RFC 6675 §3). `bytes` is what they cover.
+ *
+ * The ranges live in one array of start/end pairs (`r[2k]`, `r[2k + 1]`),
+ * allocated at full capacity when the first range arrives and given back
+ * when the last one goes: most connections never see a loss or a
+ * reordering, and an idle one holds no storage. In between nothing is
+ * allocated.
  */
 export class SeqRanges {
-  protected readonly starts: Uint32Array;
-  protected readonly ends: Uint32Array;
+  /** The pairs (int32 sequence numbers, `sequence.ts`), `2 * capacity` long while any range is held; `NONE` when empty. */
+  protected r: Int32Array = NONE;
   /** Ranges held. */
   count = 0;
   /** Bytes the ranges cover. */
   bytes = 0;
 
-  constructor(readonly capacity: number) {
-    this.starts = new Uint32Array(capacity);
-    this.ends = new Uint32Array(capacity);
+  constructor(readonly capacity: number) {}
+
+  /** Start of range `k` (k < count). */
+  protected startOf(k: number): number {
+    return this.r[2 * k]!;
+  }
+
+  /** End of range `k` (k < count). */
+  protected endOf(k: number): number {
+    return this.r[2 * k + 1]!;
   }
 
   /**
@@ -27,32 +42,31 @@ export class SeqRanges {
    * `capacity` are taken.
    */
   protected insert(start: number, end: number): number {
-    const starts = this.starts;
-    const ends = this.ends;
+    const count = this.count;
+    let r = this.r;
     // First range whose end reaches start: it and the following ones up to `end` merge.
     let i = 0;
-    while (i < this.count && seqGt(start, ends[i]!)) i++;
+    while (i < count && seqGt(start, r[2 * i + 1]!)) i++;
     let j = i;
-    while (j < this.count && seqLe(starts[j]!, end)) j++;
+    while (j < count && seqLe(r[2 * j]!, end)) j++;
     if (i === j) {
-      if (this.count === this.capacity) return -1;
-      starts.copyWithin(i + 1, i, this.count);
-      ends.copyWithin(i + 1, i, this.count);
-      starts[i] = start;
-      ends[i] = end;
-      this.count++;
+      if (count === this.capacity) return -1;
+      if (r.length === 0) r = this.r = new Int32Array(2 * this.capacity);
+      r.copyWithin(2 * i + 2, 2 * i, 2 * count);
+      r[2 * i] = start;
+      r[2 * i + 1] = end;
+      this.count = count + 1;
       this.bytes += seqDiff(end, start);
       return i;
     }
     let merged = 0;
-    for (let k = i; k < j; k++) merged += seqDiff(ends[k]!, starts[k]!);
-    const s = seqGt(start, starts[i]!) ? starts[i]! : start;
-    const e = seqGt(ends[j - 1]!, end) ? ends[j - 1]! : end;
-    starts[i] = s;
-    ends[i] = e;
-    starts.copyWithin(i + 1, j, this.count);
-    ends.copyWithin(i + 1, j, this.count);
-    this.count -= j - i - 1;
+    for (let k = i; k < j; k++) merged += seqDiff(r[2 * k + 1]!, r[2 * k]!);
+    const s = seqGt(start, r[2 * i]!) ? r[2 * i]! : start;
+    const e = seqGt(r[2 * j - 1]!, end) ? r[2 * j - 1]! : end;
+    r[2 * i] = s;
+    r[2 * i + 1] = e;
+    r.copyWithin(2 * i + 2, 2 * j, 2 * count);
+    this.count = count - (j - i - 1);
     this.bytes += seqDiff(e, s) - merged;
     return i;
   }
@@ -60,21 +74,35 @@ export class SeqRanges {
   /** Drops the first `k` ranges (k ≤ count). */
   protected dropFirst(k: number): void {
     if (k === 0) return;
-    for (let m = 0; m < k; m++) this.bytes -= seqDiff(this.ends[m]!, this.starts[m]!);
-    this.starts.copyWithin(0, k, this.count);
-    this.ends.copyWithin(0, k, this.count);
+    if (k === this.count) {
+      this.clear();
+      return;
+    }
+    const r = this.r;
+    for (let m = 0; m < k; m++) this.bytes -= seqDiff(r[2 * m + 1]!, r[2 * m]!);
+    r.copyWithin(0, 2 * k, 2 * this.count);
     this.count -= k;
   }
 
   /** Drops the highest range (count > 0). */
   protected dropLast(): void {
+    if (this.count === 1) {
+      this.clear();
+      return;
+    }
     this.count--;
-    this.bytes -= seqDiff(this.ends[this.count]!, this.starts[this.count]!);
+    this.bytes -= seqDiff(this.endOf(this.count), this.startOf(this.count));
   }
 
-  /** Forgets everything. */
+  /** Forgets everything and gives the storage back. */
   clear(): void {
+    this.r = NONE;
     this.count = 0;
     this.bytes = 0;
+  }
+
+  /** Bytes of storage held now (0 while empty). */
+  get allocated(): number {
+    return this.r.byteLength;
   }
 }

@@ -58,10 +58,11 @@ describe('Reassembly', () => {
         for (const [left, right] of blocks(r, 64)) for (let s = left; s !== right; s = (s + 1) >>> 0) covered.add(((s - base) >>> 0));
         expect([...covered].sort((a, b) => a - b)).toEqual([...have].sort((a, b) => a - b));
         // Delivering from base: RCV.NXT ends where the bytes from 0 stop being contiguous (byte 0 never arrives here).
-        expect(r.advance(base)).toBe(base);
+        // (advance answers in the engine's int32 form of sequence numbers, sequence.ts)
+        expect(r.advance(base) >>> 0).toBe(base);
         let k = 1;
         while (have.has(k)) k++;
-        expect(r.advance((base + 1) >>> 0)).toBe(have.has(1) ? (base + k) >>> 0 : (base + 1) >>> 0);
+        expect(r.advance((base + 1) >>> 0) >>> 0).toBe(have.has(1) ? (base + k) >>> 0 : (base + 1) >>> 0);
       }),
     );
   });

@@ -1,4 +1,4 @@
-import { seqDiff, seqGt, seqLe } from '../wire/seq.js';
+import { seqDiff, seqGt, seqLe } from './sequence.js';
 import { SeqRanges } from './ranges.js';
 
 /**
@@ -8,8 +8,7 @@ import { SeqRanges } from './ranges.js';
  * bytes themselves sit in the receive ring at their offsets past its tail
  * (`RingBuffer.writeAt`), so this only keeps sequence numbers: sorted,
  * disjoint, non-adjacent [start, end) pairs, and which one was touched last
- * (the first SACK block, RFC 2018 §4). Allocation happens in the
- * constructor only.
+ * (the first SACK block, RFC 2018 §4).
  */
 export class Reassembly extends SeqRanges {
   /** Index of the range that grew last (-1 when none). */
@@ -31,13 +30,14 @@ export class Reassembly extends SeqRanges {
 
   /**
    * RCV.NXT moved to `rcvNxt`: drops the ranges it passed and returns the
-   * new RCV.NXT, past the first range if that now joins it.
+   * new RCV.NXT (int32, `sequence.ts`), past the first range if that now
+   * joins it.
    */
   advance(rcvNxt: number): number {
-    let next = rcvNxt;
+    let next = rcvNxt | 0;
     let k = 0;
-    while (k < this.count && seqLe(this.starts[k]!, next)) {
-      if (seqGt(this.ends[k]!, next)) next = this.ends[k]!;
+    while (k < this.count && seqLe(this.startOf(k), next)) {
+      if (seqGt(this.endOf(k), next)) next = this.endOf(k);
       k++;
     }
     if (k > 0) {
@@ -49,25 +49,25 @@ export class Reassembly extends SeqRanges {
 
   /** Bytes from `rcvNxt` to the end of the last range (0 when none). */
   span(rcvNxt: number): number {
-    return this.count === 0 ? 0 : seqDiff(this.ends[this.count - 1]!, rcvNxt);
+    return this.count === 0 ? 0 : seqDiff(this.endOf(this.count - 1), rcvNxt);
   }
 
   /**
    * Up to `max` SACK blocks (RFC 2018 §4) into `out` as left/right pairs:
-   * the range touched last first, then the others from the lowest. Returns
-   * how many.
+   * the range touched last first, then the others from the lowest, as
+   * u32 (they go on the wire). Returns how many.
    */
   sackBlocks(out: { left: number; right: number }[], max: number): number {
     let n = 0;
     if (this.latest >= 0 && n < max) {
-      out[n]!.left = this.starts[this.latest]!;
-      out[n]!.right = this.ends[this.latest]!;
+      out[n]!.left = this.startOf(this.latest) >>> 0;
+      out[n]!.right = this.endOf(this.latest) >>> 0;
       n++;
     }
     for (let k = 0; k < this.count && n < max; k++) {
       if (k === this.latest) continue;
-      out[n]!.left = this.starts[k]!;
-      out[n]!.right = this.ends[k]!;
+      out[n]!.left = this.startOf(k) >>> 0;
+      out[n]!.right = this.endOf(k) >>> 0;
       n++;
     }
     return n;

@@ -3,7 +3,7 @@
 // reassembly, acknowledgments (delayed or at once), and the window we
 // advertise.
 import { TcpFlags as F } from '../wire/fields.js';
-import { seqAdd, seqDiff } from '../wire/seq.js';
+import { seqAdd, seqDiff } from './sequence.js';
 import type { SegmentIn } from './segment.js';
 import { TcpState } from './state.js';
 import type { Tcb } from './tcb.js';
@@ -19,7 +19,7 @@ export function acceptable(t: Tcb, seg: SegmentIn): boolean {
   const wnd = Math.max(seqDiff(t.rcvAdvRight, t.rcvNxt), 0);
   const len = seg.len;
   const startIn = seqDiff(seg.seq, t.rcvNxt) >= 0 && seqDiff(seg.seq, t.rcvNxt) < wnd;
-  if (len === 0) return wnd === 0 ? seg.seq === t.rcvNxt : startIn;
+  if (len === 0) return wnd === 0 ? (seg.seq | 0) === t.rcvNxt : startIn;
   if (wnd === 0) return false;
   const last = seqAdd(seg.seq, len - 1);
   return startIn || (seqDiff(last, t.rcvNxt) >= 0 && seqDiff(last, t.rcvNxt) < wnd);
@@ -49,7 +49,7 @@ export function receiveData(t: Tcb, seg: SegmentIn, now: number): void {
   }
   const room = Math.min(Math.max(seqDiff(t.rcvAdvRight, t.rcvNxt), 0), t.recvBuf.free);
   if (skip < 0) {
-    holdOutOfOrder(t, seg.seq, -skip, payload, fin, room);
+    holdOutOfOrder(t, seg.seq | 0, -skip, payload, fin, room);
     return;
   }
   if (skip > payload.length) fin = false; // the FIN, too, is a duplicate (seq + len − 1 ≥ RCV.NXT made it acceptable)
@@ -60,7 +60,7 @@ export function receiveData(t: Tcb, seg: SegmentIn, now: number): void {
     fin = false;
   }
   if (n > 0) {
-    t.recvBuf.write(payload.subarray(start, start + n));
+    t.recvBuf.write(n === payload.length ? payload : payload.subarray(start, start + n));
     t.rcvNxt = seqAdd(t.rcvNxt, n);
     let filledHole = false;
     if (t.reasm.count > 0) {
@@ -103,7 +103,7 @@ function holdOutOfOrder(t: Tcb, seq: number, offset: number, payload: Uint8Array
     }
     return;
   }
-  if (!t.reasm.add(seq, seqAdd(seq, m))) {
+  if (!t.reassembly().add(seq, seqAdd(seq, m))) {
     t.counters.outOfOrderDropped++;
     return;
   }
@@ -135,13 +135,13 @@ function ackData(t: Tcb, n: number, filledHole: boolean, now: number): void {
  * advertised, and both move together as data arrives.
  */
 export function windowField(t: Tcb): number {
-  const unit = 2 ** t.rcvWs;
-  const w = Math.min(Math.floor(t.recvBuf.free / unit), 0xffff);
+  const unit = 1 << t.rcvWs;
+  const w = Math.min(t.recvBuf.free >>> t.rcvWs, 0xffff);
   // Receiver-side SWS avoidance (RFC 9293 §3.8.6.2.2, RFC 1122 §4.2.3.3): the right edge moves only
   // by min(buffer/2, MSS) or more, or to offer the whole buffer once the application has read all; until
   // then the edge last advertised stays.
   const old = Math.max(seqDiff(t.rcvAdvRight, t.rcvNxt), 0);
-  if (w * unit - old < windowStep(t) && t.recvBuf.length > 0) return Math.min(Math.floor(old / unit), 0xffff);
+  if (w * unit - old < windowStep(t) && t.recvBuf.length > 0) return Math.min(old >>> t.rcvWs, 0xffff);
   t.rcvAdvRight = seqAdd(t.rcvNxt, w * unit);
   return w;
 }
@@ -159,7 +159,6 @@ export function windowStep(t: Tcb): number {
  */
 export function afterRead(t: Tcb, n: number): void {
   if (n === 0 || !receiving(t)) return;
-  const unit = 2 ** t.rcvWs;
-  const advertisable = Math.min(Math.floor(t.recvBuf.free / unit), 0xffff) * unit;
+  const advertisable = Math.min(t.recvBuf.free >>> t.rcvWs, 0xffff) << t.rcvWs;
   if (advertisable - Math.max(seqDiff(t.rcvAdvRight, t.rcvNxt), 0) >= windowStep(t)) t.ackNow = true;
 }

@@ -5,7 +5,7 @@
 // that skips SACKed ranges (RFC 6675 §5.1). The congestion controller
 // only sizes the window (congestion/).
 import { TcpFlags as F } from '../wire/fields.js';
-import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/seq.js';
+import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from './sequence.js';
 import { retransmit, sendData } from './sender.js';
 import type { SegmentIn, TcpOutput } from './segment.js';
 import { TcpState } from './state.js';
@@ -134,7 +134,7 @@ export function onSackAck(t: Tcb, seg: SegmentIn, plainDuplicate: boolean): void
   for (let b = 0; b < o.sackCount; b++) {
     const left = o.sack[2 * b]!;
     const right = o.sack[2 * b + 1]!;
-    if (seqGt(left, t.sndUna) && seqLt(left, right) && seqLe(right, t.sndMax)) newly += t.sack.add(left, right);
+    if (seqGt(left, t.sndUna) && seqLt(left, right) && seqLe(right, t.sndMax)) newly += t.scoreboard().add(left, right);
     else t.counters.sackBlocksIgnored++;
   }
   t.counters.sackedBytes += newly;

@@ -47,7 +47,7 @@ describe('RingBuffer', () => {
     expect(r.allocated).toBe(0);
     expect(r.free).toBe(65_536);
     r.write(new Uint8Array(1500).fill(1));
-    expect(r.allocated).toBe(2048);
+    expect(r.allocated).toBe(1536); // what the write needs, in 64-byte steps
     r.read(new Uint8Array(1400)); // head near the end of the storage: the next write wraps
     r.write(new Uint8Array(1000).fill(2));
     r.writeAt(500, new Uint8Array(3000).fill(3)); // forces growth while wrapped, past the tail
@@ -64,10 +64,25 @@ describe('RingBuffer', () => {
     expect(r.allocated).toBe(0);
   });
 
+  it('takes small writes in small storage, then doubles', () => {
+    const r = new RingBuffer(65_536);
+    r.write(new Uint8Array(64));
+    expect(r.allocated).toBe(64);
+    r.write(new Uint8Array(1));
+    expect(r.allocated).toBe(128);
+    r.write(new Uint8Array(200));
+    expect(r.allocated).toBe(512);
+    expect(r.length).toBe(265);
+  });
+
   it('never allocates past its capacity', () => {
     const r = new RingBuffer(3000);
     r.write(new Uint8Array(2500));
-    expect(r.allocated).toBe(3000);
+    expect(r.allocated).toBe(2560);
     expect(r.write(new Uint8Array(1000))).toBe(500);
+    expect(r.allocated).toBe(3000); // doubling would give 5120
+    const one = new RingBuffer(100);
+    one.write(new Uint8Array(99)); // 128 rounded up, capped at 100
+    expect(one.allocated).toBe(100);
   });
 });

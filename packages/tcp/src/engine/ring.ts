@@ -1,5 +1,5 @@
-/** Smallest storage a ring allocates once it holds anything. */
-const MIN_STORAGE = 2048;
+/** Storage grows in multiples of this (the first allocation is what is needed, rounded up to it). */
+const STORAGE_UNIT = 64;
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -8,8 +8,9 @@ const EMPTY = new Uint8Array(0);
  * are copied in once and out once; `peek` reads at an offset without
  * consuming, so the send side can retransmit what is still unacknowledged.
  *
- * `capacity` is a limit, not an allocation: storage starts empty and grows
- * (doubling, never past the capacity) as bytes arrive, so ten thousand idle
+ * `capacity` is a limit, not an allocation: storage starts empty, holds
+ * what the first write needs (in 64-byte steps), and grows by doubling
+ * (never past the capacity) as more bytes arrive, so ten thousand idle
  * connections with 64 KiB buffers do not hold 1.3 GB; `clear()` gives it
  * back. Growing copies what is held once; a connection that reached its
  * working size allocates nothing more.
@@ -45,7 +46,8 @@ export class RingBuffer {
   private reserve(need: number): void {
     const old = this.buf;
     if (need <= old.length) return;
-    let size = Math.max(old.length * 2, MIN_STORAGE);
+    // First just what is needed (a 64-byte request takes 64 bytes, not a whole segment's worth), then doubling.
+    let size = old.length === 0 ? Math.ceil(need / STORAGE_UNIT) * STORAGE_UNIT : old.length * 2;
     while (size < need) size *= 2;
     const next = new Uint8Array(Math.min(size, this.cap));
     if (old.length > 0) {

@@ -1,4 +1,4 @@
-import { seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/seq.js';
+import { seqDiff, seqGe, seqGt, seqLe, seqLt } from './sequence.js';
 import { SeqRanges } from './ranges.js';
 
 /**
@@ -7,7 +7,7 @@ import { SeqRanges } from './ranges.js';
  * `capacity` sorted, disjoint ranges. It only informs what to retransmit
  * and the pipe estimate: SACKed bytes stay in the send buffer until the
  * cumulative ACK covers them (the peer may renege, RFC 2018 §8).
- * Allocation happens in the constructor only.
+ * Storage is allocated when the first range arrives (`SeqRanges`).
  */
 export class SackScoreboard extends SeqRanges {
   /**
@@ -23,7 +23,7 @@ export class SackScoreboard extends SeqRanges {
     const before = this.bytes;
     if (this.insert(left, right) >= 0) return this.bytes - before;
     // Full, and the block touches no range: all of it is new.
-    if (this.count === 0 || !seqLt(left, this.starts[this.count - 1]!)) return 0;
+    if (this.count === 0 || !seqLt(left, this.startOf(this.count - 1))) return 0;
     this.dropLast();
     this.insert(left, right);
     return seqDiff(right, left);
@@ -38,18 +38,18 @@ export class SackScoreboard extends SeqRanges {
    */
   advance(una: number): boolean {
     let k = 0;
-    while (k < this.count && seqLe(this.ends[k]!, una)) k++;
+    while (k < this.count && seqLe(this.endOf(k), una)) k++;
     this.dropFirst(k);
-    return this.count > 0 && seqLe(this.starts[0]!, una);
+    return this.count > 0 && seqLe(this.startOf(0), una);
   }
 
   /** Bytes SACKed within [from, to). */
   sackedIn(from: number, to: number): number {
     let n = 0;
     for (let k = 0; k < this.count; k++) {
-      const s = this.starts[k]!;
+      const s = this.startOf(k);
       if (seqGe(s, to)) break;
-      const e = this.ends[k]!;
+      const e = this.endOf(k);
       if (seqLe(e, from)) continue;
       n += seqDiff(seqLt(e, to) ? e : to, seqGt(s, from) ? s : from);
     }
@@ -69,8 +69,8 @@ export class SackScoreboard extends SeqRanges {
     const limit = (dupThresh - 1) * mss;
     let acc = 0;
     for (let k = this.count - 1, n = 1; k >= 0; k--, n++) {
-      acc += seqDiff(this.ends[k]!, this.starts[k]!);
-      if (n >= dupThresh || acc > limit) return this.starts[k]!;
+      acc += seqDiff(this.endOf(k), this.startOf(k));
+      if (n >= dupThresh || acc > limit) return this.startOf(k);
     }
     return una;
   }
@@ -78,9 +78,9 @@ export class SackScoreboard extends SeqRanges {
   /** The first byte at or after `seq` that is not SACKed. */
   skip(seq: number): number {
     for (let k = 0; k < this.count; k++) {
-      const s = this.starts[k]!;
+      const s = this.startOf(k);
       if (seqGt(s, seq)) break;
-      if (seqGt(this.ends[k]!, seq)) return this.ends[k]!;
+      if (seqGt(this.endOf(k), seq)) return this.endOf(k);
     }
     return seq;
   }
@@ -88,7 +88,7 @@ export class SackScoreboard extends SeqRanges {
   /** The start of the first SACKed range after `seq`, or `limit` when none starts before it. */
   nextStart(seq: number, limit: number): number {
     for (let k = 0; k < this.count; k++) {
-      const s = this.starts[k]!;
+      const s = this.startOf(k);
       if (seqGt(s, seq)) return seqLt(s, limit) ? s : limit;
     }
     return limit;
@@ -98,7 +98,7 @@ export class SackScoreboard extends SeqRanges {
   prevEnd(seq: number, floor: number): number {
     let at = floor;
     for (let k = 0; k < this.count; k++) {
-      const e = this.ends[k]!;
+      const e = this.endOf(k);
       if (seqGt(e, seq)) break;
       if (seqGt(e, at)) at = e;
     }
@@ -107,18 +107,18 @@ export class SackScoreboard extends SeqRanges {
 
   /** One past the highest SACKed byte (the scoreboard must not be empty). */
   get highest(): number {
-    return this.ends[this.count - 1]!;
+    return this.endOf(this.count - 1);
   }
 
   /** The start of the highest range (the scoreboard must not be empty). */
   get highestStart(): number {
-    return this.starts[this.count - 1]!;
+    return this.startOf(this.count - 1);
   }
 
   /** The ranges as [start, end) pairs, lowest first (for tests and traces; allocates). */
   ranges(): [number, number][] {
     const out: [number, number][] = [];
-    for (let k = 0; k < this.count; k++) out.push([this.starts[k]!, this.ends[k]!]);
+    for (let k = 0; k < this.count; k++) out.push([this.startOf(k) >>> 0, this.endOf(k) >>> 0]);
     return out;
   }
 }

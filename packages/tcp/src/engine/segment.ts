@@ -77,8 +77,9 @@ export interface MutableTimestamps {
  * `TcpRepr` (so `emitTcp(seg, buf, offset, ...)` writes its header) with
  * the payload left in the send buffer: `copyPayload(into)` copies the
  * `payloadLength` bytes into the region the IP layer handed out, which is
- * the one copy on the way out. One instance per connection, reused: valid
- * only during the `emit` call.
+ * the one copy on the way out. Reused (connections share one, borrowed
+ * for each `poll`, with its option objects): valid only during the `emit`
+ * call.
  */
 export class SegmentOut extends SegmentHeader implements TcpRepr {
   options: TcpOptions = {};
@@ -100,7 +101,8 @@ export class SegmentOut extends SegmentHeader implements TcpRepr {
 
   /** Copies the payload (`payloadLength` bytes) into `into` (at least that long). */
   copyPayload(into: Uint8Array): void {
-    if (this.payloadLength > 0 && this.source !== null) this.source.peek(this.sourceOffset, into.subarray(0, this.payloadLength));
+    const n = this.payloadLength;
+    if (n > 0 && this.source !== null) this.source.peek(this.sourceOffset, into.length === n ? into : into.subarray(0, n));
   }
 }
 

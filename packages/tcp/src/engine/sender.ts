@@ -4,7 +4,7 @@
 // control segments. What to retransmit is decided in recovery.ts.
 import { TcpFlags as F } from '../wire/fields.js';
 import type { TcpOptions } from '../wire/options.js';
-import { seqAdd, seqDiff, seqGt, seqLt } from '../wire/seq.js';
+import { seqAdd, seqDiff, seqGt, seqLt } from './sequence.js';
 import { segmentOptions, synOptions } from './options.js';
 import { windowField } from './receiver.js';
 import { cwndNow, inFlight } from './recovery.js';
@@ -14,14 +14,15 @@ import type { Tcb } from './tcb.js';
 
 /** Our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), first or again. */
 export function sendSyn(t: Tcb, now: number, out: TcpOutput): number {
-  const s = t.seg;
+  const tx = t.tx!;
+  const s = tx.seg;
   const synAck = t.st === TcpState.SYN_RECEIVED;
-  s.seq = t.iss;
-  s.ack = synAck ? t.rcvNxt : 0;
+  s.seq = t.iss >>> 0;
+  s.ack = synAck ? t.rcvNxt >>> 0 : 0;
   s.flags = synAck ? F.SYN | F.ACK : F.SYN;
   s.window = Math.min(t.recvBuf.free, 0xffff);
-  t.ts.value = t.tsNow(now);
-  t.ts.echo = synAck ? t.tsRecent : 0;
+  tx.ts.value = t.tsNow(now) >>> 0;
+  tx.ts.echo = synAck ? t.tsRecent >>> 0 : 0;
   s.options = synOptions(t, synAck);
   s.payloadLength = 0;
   s.gsoSize = 0;
@@ -62,7 +63,7 @@ export function sendData(t: Tcb, now: number, out: TcpOutput): number {
   let held = false;
   for (;;) {
     // After an RTO (SND.NXT behind SND.MAX), skip what the peer SACKed and stop before its next range.
-    let stop = -1;
+    let stop = t.sndMax;
     if (t.sack.count > 0 && seqLt(t.sndNxt, t.sndMax)) {
       t.sndNxt = t.sack.skip(t.sndNxt);
       stop = t.sack.nextStart(t.sndNxt, t.sndMax);
@@ -73,9 +74,9 @@ export function sendData(t: Tcb, now: number, out: TcpOutput): number {
     let room = Math.min(seqDiff(seqAdd(t.sndUna, t.sndWnd), t.sndNxt), cwndNow(t) - inFlight(t));
     if (t.forceProbe && room < 1) room = 1;
     const options = segmentOptions(t, now);
-    const mss = t.effMss - t.sackOptLen;
+    const mss = t.effMss - t.tx!.sackOptLen;
     let limit = t.gsoMax >= 2 * mss ? t.gsoMax - (t.gsoMax % mss) : mss;
-    if (stop !== -1 && stop !== t.sndMax) limit = Math.min(limit, seqDiff(stop, t.sndNxt)); // up to the next SACKed range
+    if (stop !== t.sndMax) limit = Math.min(limit, seqDiff(stop, t.sndNxt)); // up to the next SACKed range
     let n = Math.max(0, Math.min(unsent, limit, room));
     const fin = t.finQueued && n === unsent && unsent >= 0 && !seqGt(t.sndNxt, t.finSeq());
     if (n === 0 && !fin) break;
@@ -139,7 +140,7 @@ function holdSmall(t: Tcb, seq: number, n: number, unsent: number): boolean {
  */
 export function retransmit(t: Tcb, now: number, out: TcpOutput, seq: number, end: number): number {
   const options = segmentOptions(t, now);
-  const mss = t.effMss - t.sackOptLen;
+  const mss = t.effMss - t.tx!.sackOptLen;
   const dataLeft = t.sendBuf.length - seqDiff(seq, t.sndBufSeq);
   const n = Math.max(0, Math.min(mss, dataLeft, seqDiff(end, seq)));
   const fin = t.finQueued && n === dataLeft && seqGt(end, t.finSeq());
@@ -155,10 +156,10 @@ export function retransmit(t: Tcb, now: number, out: TcpOutput, seq: number, end
  * of the bytes it covers (Karn). Returns false when the device refused it.
  */
 function emitData(t: Tcb, out: TcpOutput, options: TcpOptions, seq: number, n: number, fin: boolean, mss: number, resend: boolean): boolean {
-  const g = t.seg;
+  const g = t.tx!.seg;
   const offset = seqDiff(seq, t.sndBufSeq);
-  g.seq = seq;
-  g.ack = t.rcvNxt;
+  g.seq = seq >>> 0;
+  g.ack = t.rcvNxt >>> 0;
   g.flags = F.ACK | (n > 0 && offset + n === t.sendBuf.length ? F.PSH : 0) | (fin ? F.FIN : 0);
   g.window = windowField(t);
   g.options = options;
@@ -189,9 +190,9 @@ function emitData(t: Tcb, out: TcpOutput, options: TcpOptions, seq: number, n: n
 
 /** Hands a segment without data to `out` (RST, ACK, probe). */
 export function emitControl(t: Tcb, out: TcpOutput, seq: number, ack: number, flags: number, window: number, options: TcpOptions): boolean {
-  const g = t.seg;
-  g.seq = seq;
-  g.ack = ack;
+  const g = t.tx!.seg;
+  g.seq = seq >>> 0;
+  g.ack = ack >>> 0;
   g.flags = flags;
   g.window = window;
   g.options = options;

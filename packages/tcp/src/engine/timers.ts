@@ -1,7 +1,7 @@
 // The connection's timers (RFC 9293 §3.8, RFC 6298, RFC 1122 §4.2.3.6,
 // RFC 5482), as absolute deadlines in the TCB: what `nextDeadline` reports
 // and what `poll` runs when they are due. No clock of their own.
-import { seqDiff } from '../wire/seq.js';
+import { seqDiff } from './sequence.js';
 import { onRetransmitTimeout } from './recovery.js';
 import { TcpState } from './state.js';
 import type { Tcb } from './tcb.js';
