@@ -124,10 +124,15 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
   private readonly rstSeg = new SegmentOut();
   /** The checksum of the segment being written is the device's to finish (checksum offload). */
   private txPartial = false;
+  private readonly emitFull: { src: number; dst: number; checksum: 'compute' | 'partial' } = { src: 0, dst: 0, checksum: 'compute' };
+  private readonly emitPartial: { src: number; dst: number; checksum: 'compute' | 'partial' } = { src: 0, dst: 0, checksum: 'partial' };
   private readonly txFill = (buf: Uint8Array, src: number, dst: number): void => {
     const seg = this.txSeg!;
     seg.copyPayload(buf.subarray(tcpHeaderLen(seg)));
-    emitTcp(seg, buf, 0, this.txPartial ? { src, dst, checksum: 'partial' } : { src, dst });
+    const o = this.txPartial ? this.emitPartial : this.emitFull; // reused: nothing allocated per segment
+    o.src = src;
+    o.dst = dst;
+    emitTcp(seg, buf, 0, o);
   };
   // IP write options of a connection's segments, reused: DF always (RFC 1191), GSO size per segment, and
   // the TCP checksum field's offset when the device finishes checksums.
