@@ -140,22 +140,39 @@ describe('memoryLink', () => {
     expect(s.pending()).toBe(0);
   });
 
-  it('fills checksums on transmit when it offers offload', () => {
+  it('fills checksums on transmit when it offers offload and the peer verifies its own', () => {
     const s = new SimScheduler();
-    const [a, b] = memoryLink({ scheduler: s, capabilities: { txChecksumOffload: true, rxChecksumVerified: true } });
+    const [a, b] = memoryLink({ scheduler: s, capabilities: [{ txChecksumOffload: true }, {}] });
     let frame: Uint8Array | undefined;
-    let verified: boolean | undefined;
+    let meta: { checksumVerified: boolean; checksumPartial: boolean } | undefined;
     b.onReceive((f, m) => {
       frame = f.slice();
-      verified = m.checksumVerified;
+      meta = { ...m };
     });
     const f = ethernet(BROADCAST, a.mac, 0x88b5, 40).map((x, i) => (i >= 14 ? i * 7 : x));
     writeU16(f, 20, 0); // "pseudo-header sum" 0 at offset 6 of the payload
     a.transmit(f, { checksumStart: 14, checksumOffset: 6 });
     s.runUntilIdle();
     expect(checksumValid(frame!, 14, frame!.length)).toBe(true);
-    expect(verified).toBe(true);
+    expect(meta).toEqual({ checksumVerified: false, checksumPartial: false });
     expect(() => a.transmit(f, { checksumStart: 14, checksumOffset: 100 })).toThrowError(/outside/);
+  });
+
+  it('hands a partial checksum as is to a peer that trusts the link (rxChecksumVerified), as loopback does', () => {
+    const s = new SimScheduler();
+    const [a, b] = memoryLink({ scheduler: s, capabilities: { txChecksumOffload: true, rxChecksumVerified: true } });
+    let frame: Uint8Array | undefined;
+    let meta: { checksumVerified: boolean; checksumPartial: boolean } | undefined;
+    b.onReceive((f, m) => {
+      frame = f.slice();
+      meta = { ...m };
+    });
+    const f = ethernet(BROADCAST, a.mac, 0x88b5, 40).map((x, i) => (i >= 14 ? i * 7 : x));
+    writeU16(f, 20, 0x1234); // the pseudo-header sum, left for the device
+    a.transmit(f, { checksumStart: 14, checksumOffset: 6 });
+    s.runUntilIdle();
+    expect(frame).toEqual(f); // untouched: nobody computed the checksum
+    expect(meta).toEqual({ checksumVerified: true, checksumPartial: true });
   });
 
   it('rejects bad options, saying what is allowed', () => {

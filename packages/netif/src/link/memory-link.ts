@@ -173,6 +173,8 @@ export class Link {
     b.channel = ba;
     a.peerGro = b.capabilities.gro;
     b.peerGro = a.capabilities.gro;
+    a.peerTrusts = b.capabilities.rxChecksumVerified;
+    b.peerTrusts = a.capabilities.rxChecksumVerified;
     this.ends = [a, b];
     this.channels = [ab, ba];
   }
@@ -201,6 +203,13 @@ export class LinkEnd implements LinkDevice {
   channel!: Channel;
   /** The other end takes frames whole (GSO frames, partial checksums); set by Link. */
   peerGro = false;
+  /**
+   * @internal The peer says received checksums need no verifying (as Linux's
+   * loopback): a frame whose checksum was left to the device goes to it
+   * partial, as the kernel hands CHECKSUM_PARTIAL across loopback, instead
+   * of being completed here.
+   */
+  peerTrusts = false;
   private handler: FrameHandler | null = null;
   private readonly rxMeta: RxMeta;
   private readonly slab = new FrameSlab();
@@ -232,7 +241,8 @@ export class LinkEnd implements LinkDevice {
    * Sends a frame. Offload requests in `meta` count only for what this end
    * advertises (`gsoSize` with `gsoMaxSize`, `checksumStart` with
    * `txChecksumOffload`); others are ignored. A frame with requests goes
-   * whole to a `gro` peer, partial checksum and all; for any other peer it is
+   * whole to a `gro` peer, partial checksum and all (a partial checksum also
+   * goes as is to a peer with `rxChecksumVerified`, as over loopback); for any other peer it is
    * cut into segments / has its checksum completed here, and the stats count
    * the frames the wire carried.
    */
@@ -245,7 +255,7 @@ export class LinkEnd implements LinkDevice {
     const csum = meta?.checksumStart !== undefined && caps.txChecksumOffload;
     if (csum) checkChecksumMeta(frame, meta!, `${this.name}.transmit`);
     if (!frameFits(frame, gso ? Math.max(caps.mtu, caps.gsoMaxSize) : caps.mtu)) return this.drop('oversize');
-    if ((!gso && !csum) || this.peerGro) {
+    if ((!gso && !csum) || this.peerGro || (!gso && this.peerTrusts)) {
       // the one copy: the caller may reuse its buffer at once
       return this.send(this.slab.copy(frame), csum) ? this.sent(1, frame.length) : this.drop('queueFull');
     }
