@@ -1,5 +1,7 @@
-/** Bytes per slab: room for ~170 full-size Ethernet frames or four 64 KB ones. */
-const SLAB_SIZE = 256 * 1024;
+/** Bytes per slab: room for ~690 full-size Ethernet frames or fifteen 64 KB ones. */
+const SLAB_SIZE = 1024 * 1024;
+/** Frames larger than this get their own buffer (a slab would hold too few). */
+const LARGEST = SLAB_SIZE / 8;
 
 /**
  * Copies frames into large shared buffers and hands out views, so a link
@@ -18,7 +20,7 @@ export class FrameSlab {
   /** A copy of `frame` that stays valid as long as it is referenced. */
   copy(frame: Uint8Array): Uint8Array {
     const n = frame.length;
-    if (n > SLAB_SIZE / 4) return frame.slice();
+    if (n > LARGEST) return frame.slice();
     // 8-byte aligned starts keep word-wise readers (the checksum) on their fast path.
     if (this.used + n > this.buf.length) {
       this.buf = new Uint8Array(SLAB_SIZE);
