@@ -26,6 +26,22 @@ describe('closing', () => {
     expect(s.conn!.nextDeadline()).toBe(Infinity);
   });
 
+  it('a FIN that would not fit the peer window waits for the window to open (as Linux)', () => {
+    plain().run([
+      [15, '<', '. 1:1(0) ack 1 win 1000'],
+      [20, 'call', (c) => {
+        expect(c.send(pattern(1, 1000))).toBe(1000);
+        c.shutdown();
+      }],
+      // 1000 bytes fill the window exactly: the FIN (one more sequence number) stays behind.
+      [20, '>', 'P. 1:1001(1000) ack 1'],
+      [30, '<', '. 1:1(0) ack 1001 win 1000'],
+      [30, '>', 'F. 1001:1001(0) ack 1'],
+      [40, '<', '. 1:1(0) ack 1002 win 1000'],
+      [41, 'call', (c) => expect(c.state).toBe(TcpState.FIN_WAIT_2)],
+    ]).done();
+  });
+
   it('TIME-WAIT acknowledges a retransmitted FIN and restarts its timer', () => {
     plain({ timeWait: 5000 }).run([
       [20, 'call', (c) => c.shutdown()],

@@ -78,7 +78,11 @@ export function sendData(t: Tcb, now: number, out: TcpOutput): number {
     let limit = t.gsoMax >= 2 * mss ? t.gsoMax - (t.gsoMax % mss) : mss;
     if (stop !== t.sndMax) limit = Math.min(limit, seqDiff(stop, t.sndNxt)); // up to the next SACKed range
     let n = Math.max(0, Math.min(unsent, limit, room));
-    const fin = t.finQueued && n === unsent && unsent >= 0 && !seqGt(t.sndNxt, t.finSeq());
+    let fin = t.finQueued && n === unsent && unsent >= 0 && !seqGt(t.sndNxt, t.finSeq());
+    // The FIN takes a sequence number, so it must fit the peer's window too (as Linux's tcp_snd_wnd_test):
+    // sent past the right edge it would be unacceptable (RFC 9293 §3.10.7.4) and dropped. A zero-window
+    // probe may carry it.
+    if (fin && !t.forceProbe && seqDiff(seqAdd(t.sndUna, t.sndWnd), t.sndNxt) - n < 1) fin = false;
     if (n === 0 && !fin) break;
     if (n > mss) {
       // GSO: whole MSS pieces, and the shorter tail only when a segment of its size would go on its own.
