@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { plain } from './fixtures.test-helper.js';
-import { pattern } from './script.test-helper.js';
+import { burst } from './script.test-helper.js';
 import type { Step } from './script.test-helper.js';
 
 // Fast retransmit and NewReno recovery (RFC 5681 §3.2, RFC 6582), with NewReno's and CUBIC's window.
 
 /** Five segments of 1000 bytes out at t=20 (IW 10000 allows them all). */
-const FIVE: readonly Step[] = [
-  [20, 'call', (c) => c.send(pattern(1, 5000))],
-  [20, '>', '. 1:1001(1000) ack 1'],
-  [20, '>', '. 1001:2001(1000) ack 1'],
-  [20, '>', '. 2001:3001(1000) ack 1'],
-  [20, '>', '. 3001:4001(1000) ack 1'],
-  [20, '>', 'P. 4001:5001(1000) ack 1'],
-];
+const FIVE: readonly Step[] = burst(5);
 
 describe('fast retransmit and NewReno', () => {
   it('the third duplicate ACK retransmits the first segment; the full ACK ends recovery', () => {

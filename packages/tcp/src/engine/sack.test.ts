@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PLAIN, active } from './fixtures.test-helper.js';
-import { pattern, type Script, type Step } from './script.test-helper.js';
+import { burst, type Script } from './script.test-helper.js';
 import type { TcpConfig } from '../config.js';
 import { check } from './sim.test-helper.js';
 
@@ -17,11 +17,6 @@ function sackOn(config: TcpConfig = {}): Script {
 }
 
 /** `n` segments of 1000 bytes out at t=20 (from a write of `total` bytes). */
-function burst(n: number, total = n * 1000): Step[] {
-  const steps: Step[] = [[20, 'call', (c) => expect(c.send(pattern(1, total))).toBe(total)]];
-  for (let i = 0; i < n; i++) steps.push([20, '>', `${i === n - 1 && total === n * 1000 ? 'P.' : '.'} ${1 + i * 1000}:${1001 + i * 1000}(1000) ack 1`]);
-  return steps;
-}
 
 describe('SACK-based loss recovery (RFC 6675)', () => {
   it('one lost segment: recovery on the third SACK, only the hole goes again, ends at RecoveryPoint', () => {

@@ -338,3 +338,14 @@ export class Script {
     }
   }
 }
+
+/**
+ * `n` segments of 1000 bytes (MSS 1000) written at t=20 and expected on the
+ * wire at once, the last with PSH when `total` is exactly n × 1000 (else
+ * more stays queued).
+ */
+export function burst(n: number, total = n * 1000): Step[] {
+  const steps: Step[] = [[20, 'call', (c) => void c.send(pattern(1, total))]];
+  for (let i = 0; i < n; i++) steps.push([20, '>', `${i === n - 1 && total === n * 1000 ? 'P.' : '.'} ${1 + i * 1000}:${1001 + i * 1000}(1000) ack 1`]);
+  return steps;
+}
