@@ -1,6 +1,6 @@
 import { StackError } from '@stack/interfaces';
 import { TcpFlags as F } from '../wire/fields.js';
-import { seqAdd, seqGe, seqLt } from './sequence.js';
+import { seqAdd, seqGe, seqGt, seqLt } from './sequence.js';
 import { updateWindow } from './ack.js';
 import { established, input } from './input.js';
 import { connectionInfo, type TcpConnectionCounters, type TcpConnectionInfo } from './info.js';
@@ -423,6 +423,21 @@ export class TcpConnection {
     if (t.st === TcpState.CLOSED) return false;
     if (t.st === TcpState.SYN_SENT || t.st === TcpState.SYN_RECEIVED) return (seq | 0) === t.iss;
     return seqGe(seq, t.sndUna) && seqLt(seq, t.sndMax);
+  }
+
+  /**
+   * Whether a SYN for this connection's 4-tuple, arriving in TIME-WAIT, may
+   * start a new connection (RFC 9293 §3.10.7.4 and RFC 1122 §4.2.2.13 via
+   * RFC 6191): when timestamps are on and the SYN's TSval is newer than
+   * TS.Recent, or, without timestamps, when its sequence number lies beyond
+   * RCV.NXT, so no old duplicate of this connection can be mistaken for the
+   * new one. False in any other state.
+   */
+  acceptsNewSyn(syn: SegmentIn): boolean {
+    const t = this.t;
+    if (t.st !== TcpState.TIME_WAIT) return false;
+    if (t.tsOn && syn.options.hasTimestamps) return seqGt(syn.options.tsValue, t.tsRecent);
+    return seqGt(syn.seq, t.rcvNxt);
   }
 
   /** Our ISS and the peer's IRS (for tests and traces). */

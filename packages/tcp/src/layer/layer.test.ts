@@ -7,13 +7,13 @@ import { LOCAL, PEER, layerRig } from './layer.test-helper.js';
 const SYN_OPTS = { mss: 1460, windowScale: 7, sackPermitted: true as const, timestamps: { value: 1000, echo: 0 } };
 
 /** Drives a passive handshake from the peer; returns the SYN-ACK and the peer's next sequence number. */
-function handshake(rig: ReturnType<typeof layerRig>, srcPort: number, port = 80, iss = 5000) {
-  rig.inject({ srcPort, dstPort: port, flags: F.SYN, seq: iss, options: SYN_OPTS });
+function handshake(rig: ReturnType<typeof layerRig>, srcPort: number, port = 80, iss = 5000, tsVal = 1000) {
+  rig.inject({ srcPort, dstPort: port, flags: F.SYN, seq: iss, options: { ...SYN_OPTS, timestamps: { value: tsVal, echo: 0 } } });
   const [synAck] = rig.sent();
   if (synAck === undefined) return undefined;
   rig.inject({
     srcPort, dstPort: port, flags: F.ACK, seq: iss + 1, ack: seqAdd(synAck.seq, 1), window: 1000,
-    options: { timestamps: { value: 1001, echo: synAck.options.timestamps?.value ?? 0 } },
+    options: { timestamps: { value: tsVal + 1, echo: synAck.options.timestamps?.value ?? 0 } },
   });
   return synAck;
 }
@@ -165,7 +165,7 @@ describe('TCP layer: listeners', () => {
     expect(rig.sent()).toMatchObject([{ flags: F.RST | F.ACK }]);
   });
 
-  it('a new SYN to a tuple in TIME-WAIT starts a new connection (RFC 9293 §3.10.7.4)', async () => {
+  it('a new SYN to a tuple in TIME-WAIT starts a new connection when its timestamp is newer (RFC 6191)', async () => {
     const rig = layerRig({ timeWait: 60_000 });
     const flows: Flow[] = [];
     rig.tcp.listen(80, (f) => flows.push(f));
@@ -179,9 +179,32 @@ describe('TCP layer: listeners', () => {
     await closed;
     expect(rig.tcp.connections()[1]).toMatchObject({ state: 'TIME-WAIT' });
     rig.sent();
-    handshake(rig, 40001, 80, 90_000);
+    // An old duplicate SYN (TSval not newer than TS.Recent, RFC 6191) does not: TIME-WAIT answers it with an ACK.
+    rig.inject({ srcPort: 40001, dstPort: 80, flags: F.SYN, seq: 90_000, options: { ...SYN_OPTS, timestamps: { value: 900, echo: 0 } } });
+    expect(rig.sent()).toMatchObject([{ flags: F.ACK }]);
+    expect(rig.tcp.connections()[1]).toMatchObject({ state: 'TIME-WAIT' });
+    handshake(rig, 40001, 80, 90_000, 5000);
     expect(flows).toHaveLength(2);
     expect(rig.tcp.connections().map((c) => c.state)).toEqual(['LISTEN', 'ESTABLISHED']);
+  });
+});
+
+describe('TCP layer: TIME-WAIT without timestamps', () => {
+  it('a SYN reopens a TIME-WAIT tuple only when its sequence number lies beyond RCV.NXT (RFC 1122 §4.2.2.13)', async () => {
+    const rig = layerRig({ timestamps: false });
+    const flows: Flow[] = [];
+    rig.tcp.listen(80, (f) => flows.push(f));
+    const synAck = handshake(rig, 40001)!;
+    const closed = flows[0]!.close();
+    rig.sent();
+    rig.inject({ srcPort: 40001, dstPort: 80, flags: F.ACK | F.FIN, seq: 5001, ack: seqAdd(synAck.seq, 2) });
+    await closed;
+    rig.sent();
+    rig.inject({ srcPort: 40001, dstPort: 80, flags: F.SYN, seq: 4000 }); // behind RCV.NXT (5002): an old duplicate
+    expect(rig.tcp.connections()[1]).toMatchObject({ state: 'TIME-WAIT' });
+    expect(rig.sent().every((seg) => (seg.flags & F.SYN) === 0)).toBe(true);
+    handshake(rig, 40001, 80, 90_000);
+    expect(flows).toHaveLength(2);
   });
 });
 

@@ -271,8 +271,8 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
         return;
       }
       // RFC 9293 §3.10.7.4 / RFC 6191: a new SYN for a tuple in TIME-WAIT, toward a listener, starts a new
-      // connection (Linux accepts it when its sequence number or timestamp is newer; see the README).
-      if (c.engine.state === TcpState.TIME_WAIT && (seg.flags & (F.SYN | F.ACK | F.RST)) === F.SYN && this.listenerFor(seg.dstPort, info.dst) !== undefined) {
+      // connection when its timestamp (or, without timestamps, its sequence number) is newer, as Linux does.
+      if ((seg.flags & (F.SYN | F.ACK | F.RST)) === F.SYN && c.engine.acceptsNewSyn(seg) && this.listenerFor(seg.dstPort, info.dst) !== undefined) {
         this.retire(c, null);
       } else {
         c.engine.input(seg, now);
