@@ -17,6 +17,7 @@ export type ConnectSettle = (r: { flow: TcpFlow; error?: undefined } | { error: 
 export class Conn implements Tuple<Conn>, Timed {
   nextInBucket: Conn | null = null;
   deadline = Infinity;
+  queued = Infinity;
   /** The application's flow, once established and handed over. */
   flow: TcpFlow | null = null;
   /** Passive: the listener whose SYN queue (then accept queue) holds it until handed over. */

@@ -6,6 +6,9 @@ import type { Conn } from './conn.js';
 const MAX_READ = 65_536;
 const EOF: ReadResult = Object.freeze({ eof: true as const });
 const WRITE_OK: Promise<WriteResult> = Promise.resolve(null);
+const EOF_P: Promise<ReadResult> = Promise.resolve(EOF);
+
+type Reader = (r: ReadResult) => void;
 
 /** A write waiting for room in the send buffer. */
 interface PendingWrite {
@@ -34,11 +37,16 @@ export interface FlowHost {
  * is a value (`ReadResult`, `WriteResult`).
  */
 export class TcpFlow implements Flow {
-  readonly local: Endpoint;
-  readonly remote: Endpoint;
-  private readers: ((r: ReadResult) => void)[] = [];
-  private writes: PendingWrite[] = [];
-  private finWaiters: (() => void)[] = [];
+  // Allocated when first needed: most flows never queue a second read, a blocked write, or ask for their endpoints.
+  private localEp: Endpoint | null = null;
+  private remoteEp: Endpoint | null = null;
+  /** The oldest pending read; later ones wait in `moreReaders`, in order. */
+  private reader: Reader | null = null;
+  private moreReaders: Reader[] | null = null;
+  /** Writes waiting for room in the send buffer, oldest first (null: none yet). */
+  private writes: PendingWrite[] | null = null;
+  /** Resolves `finPromise` (there is only ever one). */
+  private finWaiter: (() => void) | null = null;
   /** shutdown() or close() asked for: the FIN follows the queued writes. */
   private finRequested = false;
   private closeRequested = false;
@@ -51,18 +59,43 @@ export class TcpFlow implements Flow {
     /** @internal */
     readonly conn: Conn,
     private readonly host: FlowHost,
-  ) {
-    this.local = Object.freeze({ address: conn.localAddr, port: conn.localPort });
-    this.remote = Object.freeze({ address: conn.remoteAddr, port: conn.remotePort });
+  ) {}
+
+  /** Our address and port. */
+  get local(): Endpoint {
+    return (this.localEp ??= Object.freeze({ address: this.conn.localAddr, port: this.conn.localPort }));
+  }
+
+  /** The peer's address and port. */
+  get remote(): Endpoint {
+    return (this.remoteEp ??= Object.freeze({ address: this.conn.remoteAddr, port: this.conn.remotePort }));
   }
 
   /** The next bytes (at most 64 KiB, a fresh copy), the peer's FIN (`{ eof: true }`), or why the connection died. */
   read(): Promise<ReadResult> {
-    if (this.readers.length === 0) {
+    if (this.reader === null) {
       const r = this.tryRead();
-      if (r !== null) return Promise.resolve(r);
+      if (r !== null) return r === EOF ? EOF_P : Promise.resolve(r);
+      return new Promise((resolve) => (this.reader = resolve));
     }
-    return new Promise((resolve) => this.readers.push(resolve));
+    return new Promise((resolve) => (this.moreReaders ??= []).push(resolve));
+  }
+
+  /** Takes the oldest pending read out of the queue. */
+  private nextReader(): Reader | null {
+    const r = this.reader;
+    const more = this.moreReaders;
+    this.reader = more !== null && more.length > 0 ? more.shift()! : null;
+    return r;
+  }
+
+  /** Settles every pending read with `r`. */
+  private failReaders(r: ReadResult): void {
+    for (let f = this.nextReader(); f !== null; f = this.nextReader()) f(r);
+  }
+
+  private get writeCount(): number {
+    return this.writes === null ? 0 : this.writes.length;
   }
 
   /**
@@ -77,13 +110,13 @@ export class TcpFlow implements Flow {
     if (err !== null) return Promise.resolve(err);
     if (data.length === 0) return WRITE_OK;
     const engine = this.conn.engine;
-    if (this.writes.length === 0) {
+    if (this.writeCount === 0) {
       const n = engine.writable > 0 ? engine.send(data) : 0;
       if (n > 0) this.host.kick(this.conn);
       if (n === data.length) return WRITE_OK;
-      return new Promise((resolve) => this.writes.push({ data, offset: n, resolve }));
+      return new Promise((resolve) => (this.writes ??= []).push({ data, offset: n, resolve }));
     }
-    return new Promise((resolve) => this.writes.push({ data, offset: 0, resolve }));
+    return new Promise((resolve) => (this.writes ??= []).push({ data, offset: 0, resolve }));
   }
 
   /** Half close: the FIN goes after every byte written so far; reading goes on. Resolves when the FIN is acknowledged or the connection ends. */
@@ -101,7 +134,7 @@ export class TcpFlow implements Flow {
   close(): Promise<void> {
     this.finRequested = true;
     this.closeRequested = true;
-    for (const r of this.readers.splice(0)) r({ error: 'closed' });
+    if (this.reader !== null) this.failReaders({ error: 'closed' });
     return this.finDone();
   }
 
@@ -120,7 +153,7 @@ export class TcpFlow implements Flow {
 
   private finDone(): Promise<void> {
     if (this.finPromise === null) {
-      this.finPromise = new Promise((resolve) => this.finWaiters.push(resolve));
+      this.finPromise = new Promise((resolve) => (this.finWaiter = resolve));
       this.host.kick(this.conn);
     }
     return this.finPromise;
@@ -160,25 +193,26 @@ export class TcpFlow implements Flow {
     const engine = this.conn.engine;
     let moved = false;
     // Writes first: they free the caller's buffers and may make room for the FIN.
-    while (this.writes.length > 0 && engine.writable > 0 && this.failure() === null) {
-      const w = this.writes[0]!;
+    const writes = this.writes;
+    while (writes !== null && writes.length > 0 && engine.writable > 0 && this.failure() === null) {
+      const w = writes[0]!;
       const n = engine.send(w.offset === 0 ? w.data : w.data.subarray(w.offset));
       if (n > 0) moved = true;
       w.offset += n;
       if (w.offset < w.data.length) break;
-      this.writes.shift();
+      writes.shift();
       w.resolve(null);
     }
-    if (this.finRequested && !this.finPassed && this.writes.length === 0 && this.failure() === null) {
+    if (this.finRequested && !this.finPassed && this.writeCount === 0 && this.failure() === null) {
       this.finPassed = true;
       if (this.closeRequested) engine.close();
       else engine.shutdown();
       moved = true;
     }
-    while (this.readers.length > 0) {
+    while (this.reader !== null) {
       const r = this.tryRead();
       if (r === null) break;
-      this.readers.shift()!(r);
+      this.nextReader()!(r);
     }
     this.settle();
     return moved;
@@ -188,13 +222,15 @@ export class TcpFlow implements Flow {
   private settle(): void {
     const err = this.failure();
     if (err !== null) {
-      for (const w of this.writes.splice(0)) w.resolve(err);
-      for (const r of this.readers.splice(0)) r({ error: err });
+      if (this.writes !== null) for (const w of this.writes.splice(0)) w.resolve(err);
+      if (this.reader !== null) this.failReaders({ error: err });
     }
-    if (this.finWaiters.length > 0) {
+    const f = this.finWaiter;
+    if (f !== null) {
       const s = this.conn.engine.state;
       if (err !== null || s === TcpState.FIN_WAIT_2 || s === TcpState.TIME_WAIT || s === TcpState.CLOSED) {
-        for (const f of this.finWaiters.splice(0)) f();
+        this.finWaiter = null;
+        f();
       }
     }
   }
@@ -202,7 +238,8 @@ export class TcpFlow implements Flow {
   /** Pending operations, for inspection. */
   get pending(): { reads: number; writes: number; writeBytes: number } {
     let writeBytes = 0;
-    for (const w of this.writes) writeBytes += w.data.length - w.offset;
-    return { reads: this.readers.length, writes: this.writes.length, writeBytes };
+    for (const w of this.writes ?? []) writeBytes += w.data.length - w.offset;
+    const reads = this.reader === null ? 0 : 1 + (this.moreReaders?.length ?? 0);
+    return { reads, writes: this.writeCount, writeBytes };
   }
 }

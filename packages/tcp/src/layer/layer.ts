@@ -1,6 +1,6 @@
 import {
   StackError,
-  type ConnectError, type ConnectOptions, type Counters, type Flow, type IpErrorInfo, type IpLayer, type IpRxInfo, type IpWriteOptions,
+  type ConnectError, type ConnectOptions, type Counters, type Flow, type IpErrorInfo, type IpLayer, type IpOffloads, type IpRxInfo, type IpWriteOptions,
   type ListenOptions, type Random, type Scheduler, type TcpConnectionSnapshot, type TcpLayer,
 } from '@stack/interfaces';
 import { formatIpv4, readU16, readU32 } from '@stack/wire';
@@ -89,6 +89,16 @@ const MAX_HEADERS = 20 + 60;
 const MAX_GSO_PAYLOAD = 65_535 - 40;
 /** Offset of the checksum in the TCP header (RFC 9293 §3.1), for checksum offload. */
 const TCP_CHECKSUM_OFFSET = 16;
+
+/**
+ * The largest payload per GSO segment on a route with these offloads (the
+ * engine's `gsoMaxSize`): the device's GSO limit less the IP header and the
+ * largest TCP header; 0 when the device cannot segment.
+ */
+function gsoOf(off: IpOffloads | undefined): number {
+  const max = off?.gsoMaxSize ?? 0;
+  return max > MAX_HEADERS ? Math.min(max - MAX_HEADERS, MAX_GSO_PAYLOAD) : 0;
+}
 
 /** Iterations of one service pass before it yields (each polls the engine once). */
 const SERVICE_ROUNDS = 16;
@@ -207,11 +217,12 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
       }
     }
     const now = this.deps.scheduler.now();
+    const off = this.ip.offloads?.(dst);
     const engine = TcpConnection.connect({
       localPort: local, remotePort: port, iss: tcpIsn(this.isnSecret, src, local, dst, port, now), config: this.connCfg,
-      tsOffset: this.tsOffset(src, local, dst, port), mtu: this.ip.mtu(dst), gsoMaxSize: this.gsoFor(dst),
+      tsOffset: this.tsOffset(src, local, dst, port), mtu: this.ip.mtu(dst), gsoMaxSize: gsoOf(off),
     });
-    const c = new Conn(engine, src, local, dst, port, this.checksumOffloadFor(dst));
+    const c = new Conn(engine, src, local, dst, port, off?.txChecksumOffload ?? false);
     if (timeout !== undefined) c.connectDeadline = now + timeout;
     this.table.add(c);
     this.stats.activeOpens++;
@@ -227,12 +238,7 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
    * largest TCP header; 0 when the device cannot segment.
    */
   private gsoFor(dst: number): number {
-    const max = this.ip.offloads?.(dst).gsoMaxSize ?? 0;
-    return max > MAX_HEADERS ? Math.min(max - MAX_HEADERS, MAX_GSO_PAYLOAD) : 0;
-  }
-
-  private checksumOffloadFor(dst: number): boolean {
-    return this.ip.offloads?.(dst).txChecksumOffload ?? false;
+    return gsoOf(this.ip.offloads?.(dst));
   }
 
   /** RFC 7323 §5.4: a per-connection offset for our timestamps, a keyed hash of the 4-tuple (as Linux). */
@@ -325,12 +331,13 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
       return;
     }
     const local = info.dst;
+    const off = this.ip.offloads?.(info.src);
     const engine = TcpConnection.accept(seg, {
       localPort: seg.dstPort, remotePort: seg.srcPort, iss: tcpIsn(this.isnSecret, local, seg.dstPort, info.src, seg.srcPort, now),
       config: this.connCfg, tsOffset: this.tsOffset(local, seg.dstPort, info.src, seg.srcPort), mtu: this.ip.mtu(info.src),
-      gsoMaxSize: this.gsoFor(info.src),
+      gsoMaxSize: gsoOf(off),
     });
-    const c = new Conn(engine, local, seg.dstPort, info.src, seg.srcPort, this.checksumOffloadFor(info.src));
+    const c = new Conn(engine, local, seg.dstPort, info.src, seg.srcPort, off?.txChecksumOffload ?? false);
     c.listener = l;
     c.halfOpen = true;
     l.synQueue++;
@@ -405,7 +412,7 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
       tsOffset: this.tsOffset(local, seg.dstPort, info.src, seg.srcPort), mtu: this.ip.mtu(info.src), gsoMaxSize: this.gsoFor(info.src),
       irs: peerIsn, peerMss: mss, peerWindowScale: carried.windowScale, sackPermitted: carried.sackPermitted, timestamps: ts,
     }, now);
-    const c = new Conn(engine, local, seg.dstPort, info.src, seg.srcPort, this.checksumOffloadFor(info.src));
+    const c = new Conn(engine, local, seg.dstPort, info.src, seg.srcPort, this.ip.offloads?.(info.src).txChecksumOffload ?? false);
     this.table.add(c);
     this.stats.passiveOpens++;
     this.stats.synCookiesValid++;
@@ -479,15 +486,19 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
       return;
     }
     const e = c.engine;
+    const out = this.out;
     c.busy = true;
+    // poll, transitions and notify do not throw (onFlow's errors are caught in deliver); the finally keeps a
+    // bug from leaving the connection marked busy, and so never serviced again.
     try {
       for (let round = 0; round < SERVICE_ROUNDS; round++) {
         c.again = false;
         this.txConn = c;
-        e.poll(now, this.out);
+        e.poll(now, out);
         this.txConn = null;
-        this.transitions(c);
-        if (c.flow !== null && c.flow.notify()) c.again = true;
+        if (c.connectSettle !== null || c.halfOpen) this.transitions(c);
+        const flow = c.flow;
+        if (flow !== null && flow.notify()) c.again = true;
         if (!c.again || c.retired) break;
       }
     } finally {
@@ -501,7 +512,8 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
     }
     const d = e.nextDeadline();
     // -Infinity after a poll means a segment could not go out: look again shortly rather than spin.
-    this.timers.set(c, Math.min(d === -Infinity ? now + 1 : d, c.connectDeadline));
+    const cd = c.connectDeadline;
+    this.timers.set(c, d === -Infinity ? Math.min(now + 1, cd) : d < cd ? d : cd);
   }
 
   /** Handshake outcomes: a connect settles, a half-open connection leaves the SYN queue. */

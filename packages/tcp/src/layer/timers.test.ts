@@ -8,9 +8,9 @@ describe('DeadlineQueue: every connection timer behind one scheduler timer', () 
     const sched = new SimScheduler();
     const fired: [string, number][] = [];
     const q = new DeadlineQueue<Timed & { name: string }>(sched, (item, now) => fired.push([item.name, now]));
-    const a = { name: 'a', deadline: Infinity };
-    const b = { name: 'b', deadline: Infinity };
-    const c = { name: 'c', deadline: Infinity };
+    const a = { name: 'a', deadline: Infinity, queued: Infinity };
+    const b = { name: 'b', deadline: Infinity, queued: Infinity };
+    const c = { name: 'c', deadline: Infinity, queued: Infinity };
     q.set(a, 50);
     q.set(b, 20);
     q.set(c, 30);
@@ -23,10 +23,27 @@ describe('DeadlineQueue: every connection timer behind one scheduler timer', () 
     expect(sched.pending()).toBe(0);
   });
 
+  it('moving a deadline later pushes no entry: the earlier one surfaces and re-queues it once', () => {
+    const sched = new SimScheduler();
+    const fired: number[] = [];
+    const q = new DeadlineQueue<Timed>(sched, (_it, now) => fired.push(now));
+    const item = { deadline: Infinity, queued: Infinity };
+    q.set(item, 10);
+    for (let t = 11; t <= 40; t++) q.set(item, t);
+    expect(q.size).toBe(1);
+    sched.runUntilTime(10);
+    expect(fired).toEqual([]);
+    expect(q.size).toBe(1);
+    sched.runUntilIdle();
+    expect(fired).toEqual([40]);
+    expect(q.size).toBe(0);
+    expect(sched.pending()).toBe(0);
+  });
+
   it('an item re-armed from its callback for now runs in the same pass; clear drops everything', () => {
     const sched = new SimScheduler();
     let runs = 0;
-    const item = { deadline: Infinity };
+    const item = { deadline: Infinity, queued: Infinity };
     const q = new DeadlineQueue<Timed>(sched, (it, now) => {
       runs++;
       if (runs < 3) q.set(it, now);
@@ -46,7 +63,7 @@ describe('DeadlineQueue: every connection timer behind one scheduler timer', () 
       fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 9 }), fc.oneof(fc.integer({ min: 1, max: 500 }), fc.constant(Infinity))), { maxLength: 80 }), (moves) => {
         const sched = new SimScheduler();
         const fired: [number, number][] = [];
-        const items = Array.from({ length: 10 }, (_, id) => ({ id, deadline: Infinity }));
+        const items = Array.from({ length: 10 }, (_, id) => ({ id, deadline: Infinity, queued: Infinity }));
         const q = new DeadlineQueue<Timed & { id: number }>(sched, (it, now) => fired.push([it.id, now]));
         const model = new Map<number, number>();
         for (const [id, t] of moves) {
@@ -66,7 +83,7 @@ describe('DeadlineQueue: every connection timer behind one scheduler timer', () 
 describe('DeadlineQueue livelock guard', () => {
   it('an item that keeps asking for a past time yields to the scheduler instead of spinning inside one callback', () => {
     const sched = new SimScheduler();
-    const item = { deadline: Infinity };
+    const item = { deadline: Infinity, queued: Infinity };
     let runs = 0;
     const q = new DeadlineQueue<Timed>(sched, (it, now) => {
       runs++;

@@ -4,14 +4,19 @@ import type { Cancel, Scheduler } from '@stack/interfaces';
 export interface Timed {
   /** Absolute ms at which it wants to be polled, or Infinity. Owned by `DeadlineQueue`. */
   deadline: number;
+  /** The time of its earliest live entry in the heap, or Infinity. Owned by `DeadlineQueue`. */
+  queued: number;
 }
 
 /**
  * All of a layer's connection timers behind ONE scheduler timer (DESIGN.md:
  * never a timer per connection): a binary min-heap of (time, item) in two
- * parallel arrays, with lazy deletion — moving a deadline pushes a new entry
- * and leaves the old one to be skipped when it surfaces (its time no longer
- * matches the item's). Pushing allocates nothing once the arrays have grown;
+ * parallel arrays, with lazy deletion. Moving a deadline earlier pushes a new
+ * entry and leaves the old one to be skipped when it surfaces (its time no
+ * longer matches the item's `queued`); moving it later pushes nothing: the
+ * earlier entry surfaces first and is pushed again then, at the item's
+ * deadline (most moves are later ones: every ACK pushes the retransmission
+ * timer back). Pushing allocates nothing once the arrays have grown;
  * the scheduler timer is re-armed only when the earliest deadline moves
  * earlier.
  */
@@ -38,13 +43,15 @@ export class DeadlineQueue<T extends Timed> {
   set(item: T, time: number): void {
     if (time === item.deadline) return;
     item.deadline = time;
-    if (time === Infinity) return;
+    if (time >= item.queued) return; // an entry at or before it surfaces first, and re-queues it then
+    item.queued = time;
     this.push(time, item);
     if (!this.running && time < this.timerAt) this.arm(time);
   }
 
   /** Drops every entry and the scheduler timer. */
   clear(): void {
+    for (const item of this.items) item.queued = Infinity;
     this.times.length = 0;
     this.items.length = 0;
     this.timer?.();
@@ -71,14 +78,24 @@ export class DeadlineQueue<T extends Timed> {
       while (this.times.length > 0 && this.times[0]! <= now && budget-- > 0) {
         const time = this.times[0]!;
         const item = this.pop();
-        if (item.deadline !== time) continue; // stale: the deadline moved
+        if (item.queued !== time) continue; // stale: the deadline moved earlier
+        item.queued = Infinity;
+        const d = item.deadline;
+        if (d > now) {
+          // Moved later since it was queued (or to Infinity: dropped).
+          if (d !== Infinity) {
+            item.queued = d;
+            this.push(d, item);
+          }
+          continue;
+        }
         item.deadline = Infinity;
         this.due(item, now);
       }
     } finally {
       this.running = false;
       // Skip stale heads so the timer is armed for a real deadline.
-      while (this.times.length > 0 && this.items[0]!.deadline !== this.times[0]) this.pop();
+      while (this.times.length > 0 && this.items[0]!.queued !== this.times[0]) this.pop();
       if (this.times.length > 0) this.arm(this.times[0]!);
     }
   }
