@@ -427,17 +427,16 @@ export class TcpConnection {
 
   /**
    * Whether a SYN for this connection's 4-tuple, arriving in TIME-WAIT, may
-   * start a new connection (RFC 9293 §3.10.7.4 and RFC 1122 §4.2.2.13 via
-   * RFC 6191): when timestamps are on and the SYN's TSval is newer than
-   * TS.Recent, or, without timestamps, when its sequence number lies beyond
-   * RCV.NXT, so no old duplicate of this connection can be mistaken for the
-   * new one. False in any other state.
+   * start a new connection (RFC 9293 §3.10.7.4, RFC 1122 §4.2.2.13, RFC
+   * 6191), as Linux decides it: its sequence number lies beyond RCV.NXT,
+   * or timestamps are on and its TSval is newer than TS.Recent. An old
+   * duplicate of this connection's SYN is neither. False in any other state.
    */
   acceptsNewSyn(syn: SegmentIn): boolean {
     const t = this.t;
     if (t.st !== TcpState.TIME_WAIT) return false;
-    if (t.tsOn && syn.options.hasTimestamps) return seqGt(syn.options.tsValue, t.tsRecent);
-    return seqGt(syn.seq, t.rcvNxt);
+    if (seqGt(syn.seq, t.rcvNxt)) return true;
+    return t.tsOn && syn.options.hasTimestamps && seqGt(syn.options.tsValue, t.tsRecent);
   }
 
   /** Our ISS and the peer's IRS (for tests and traces). */
