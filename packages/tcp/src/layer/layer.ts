@@ -15,7 +15,7 @@ import { PROTOCOL_TCP, TcpFlags as F } from '../wire/fields.js';
 import { checkTcp, emitTcp, tcpBufferLen, tcpHeaderLen } from '../wire/segment.js';
 import type { TcpOptions } from '../wire/options.js';
 import { connectionConfig, resolveTcpLayerConfig, type ResolvedTcpLayerConfig, type TcpLayerConfig } from './config.js';
-import { Conn } from './conn.js';
+import { Conn, type ConnectSettle } from './conn.js';
 import { TupleTable } from './demux.js';
 import { TcpFlow, type FlowHost } from './flow.js';
 import { ListenerImpl, type ListenerHost } from './listener.js';
@@ -232,15 +232,6 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
     });
   }
 
-  /**
-   * The largest payload per GSO segment toward `dst` (the engine's
-   * `gsoMaxSize`): the device's GSO limit less the IP header and the
-   * largest TCP header; 0 when the device cannot segment.
-   */
-  private gsoFor(dst: number): number {
-    return gsoOf(this.ip.offloads?.(dst));
-  }
-
   /** RFC 7323 §5.4: a per-connection offset for our timestamps, a keyed hash of the 4-tuple (as Linux). */
   private tsOffset(localAddr: number, localPort: number, remoteAddr: number, remotePort: number): number {
     return tcpIsn(this.tsSecret, localAddr, localPort, remoteAddr, remotePort, 0);
@@ -407,12 +398,13 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
     const o = seg.options;
     const ts = this.config.timestamps && o.hasTimestamps;
     const carried = ts ? SynCookies.decodeTsecr(o.tsEcho) : { windowScale: -1, sackPermitted: false };
+    const off = this.ip.offloads?.(info.src);
     const engine = TcpConnection.restore(seg, {
       localPort: seg.dstPort, remotePort: seg.srcPort, iss: (seg.ack - 1) >>> 0, config: this.connCfg,
-      tsOffset: this.tsOffset(local, seg.dstPort, info.src, seg.srcPort), mtu: this.ip.mtu(info.src), gsoMaxSize: this.gsoFor(info.src),
+      tsOffset: this.tsOffset(local, seg.dstPort, info.src, seg.srcPort), mtu: this.ip.mtu(info.src), gsoMaxSize: gsoOf(off),
       irs: peerIsn, peerMss: mss, peerWindowScale: carried.windowScale, sackPermitted: carried.sackPermitted, timestamps: ts,
     }, now);
-    const c = new Conn(engine, local, seg.dstPort, info.src, seg.srcPort, this.ip.offloads?.(info.src).txChecksumOffload ?? false);
+    const c = new Conn(engine, local, seg.dstPort, info.src, seg.srcPort, off?.txChecksumOffload ?? false);
     this.table.add(c);
     this.stats.passiveOpens++;
     this.stats.synCookiesValid++;
@@ -523,10 +515,8 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
       const settle = c.connectSettle;
       c.connectSettle = null;
       c.connectDeadline = Infinity; // the connect timeout is over once the connect is
-      if (s === TcpState.CLOSED) {
-        this.stats.attemptFails++;
-        settle({ error: this.connectError(c) });
-      } else {
+      if (s === TcpState.CLOSED) this.connectFailed(c, settle);
+      else {
         c.flow = new TcpFlow(c, this);
         settle({ flow: c.flow });
       }
@@ -539,6 +529,11 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
       if (l.paused) l.acceptQueue.push(c);
       else this.deliver(l, c);
     }
+  }
+
+  private connectFailed(c: Conn, settle: ConnectSettle): void {
+    this.stats.attemptFails++;
+    settle({ error: this.connectError(c) });
   }
 
   private connectError(c: Conn): ConnectError {
@@ -591,8 +586,7 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
     if (c.connectSettle !== null) {
       const settle = c.connectSettle;
       c.connectSettle = null;
-      this.stats.attemptFails++;
-      settle({ error: this.connectError(c) });
+      this.connectFailed(c, settle);
     }
     const l = c.listener;
     if (l !== null) {

@@ -73,7 +73,8 @@ export class SynCookies {
   check(localAddr: number, localPort: number, remoteAddr: number, remotePort: number, peerIsn: number, ack: number, now: number): number {
     const cookie = (ack - 1) >>> 0;
     const slotNow = Math.floor(now / COOKIE_SLOT_MS);
-    for (const slot of [slotNow, slotNow - 1]) {
+    // This slot or the one before (no array per ACK: this runs for every ACK a SYN flood's cookies draw).
+    for (let slot = slotNow; slot >= slotNow - 1; slot--) {
       if (slot < 0 || (slot & 0x1f) !== cookie >>> 27) continue;
       if (this.hash(localAddr, localPort, remoteAddr, remotePort, slot, peerIsn) === (cookie & 0xff_ffff)) return COOKIE_MSS[(cookie >>> 24) & 7]!;
     }
