@@ -2,8 +2,8 @@
  * @stack/netif — platform-free network devices: memory links, a hub and a
  * learning bridge; and decorators that are devices too: faults (loss,
  * duplication, corruption, reordering, delay, jitter, MTU, rate, blackouts),
- * pcap capture and a decoded trace; software GSO and checksum completion
- * for links between a device with offloads and one without. Everything runs on a Scheduler and a
+ * pcap capture and a decoded trace; software GSO, GRO and checksum
+ * completion for links between a device with offloads and one without. Everything runs on a Scheduler and a
  * Random handed in, so it is deterministic in simulation.
  * @packageDocumentation
  */
@@ -14,6 +14,7 @@ export {
   type LinkDropCounters,
 } from './link/memory-link.js';
 export { segmentGso, completeChecksum, resolveOffloads, gsoSegmentLength, checkChecksumMeta } from './link/software-offload.js';
+export { TcpCoalescer, type GroStats } from './link/gro.js';
 export type { Segment, SegmentOptions, PortOptions } from './switch/segment.js';
 export { createHub, type Hub, type HubStats } from './switch/hub.js';
 export { createBridge, type Bridge, type BridgeOptions, type BridgeStats, type BridgeEntry } from './switch/bridge.js';

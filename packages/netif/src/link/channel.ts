@@ -26,6 +26,8 @@ export class Channel {
     /** Bytes allowed to wait for serialization. */
     private readonly queueLimit: number,
     private readonly deliver: (frame: Uint8Array, partial: boolean) => void,
+    /** Called after each run of deliveries that arrived together (a receive batch, as a NAPI poll's end). */
+    private readonly batchEnd: (() => void) | null = null,
   ) {}
 
   /** Frames sent and not yet delivered. */
@@ -79,6 +81,7 @@ export class Channel {
       this.deliver(frame, partial); // may clear() this channel (a handler closing the link)
     }
     this.flushing = false;
+    this.batchEnd?.();
     if (this.head >= this.frames.length) {
       this.frames.length = 0;
       this.times.length = 0;

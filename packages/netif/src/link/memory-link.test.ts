@@ -187,6 +187,7 @@ describe('memoryLink', () => {
       [{ scheduler: s, capabilities: { gsoMaxSize: 65_536 } }, /capabilities.gsoMaxSize must be an integer in 0..65535/],
       [{ scheduler: s, capabilities: { gro: 1 } }, /capabilities.gro must be a boolean/],
       [{ scheduler: s, capabilities: [{}] }, /capabilities must be one object, or a pair/],
+      [{ scheduler: s, wire: 'fiber' }, /wire must be 'veth' or 'cable'/],
       [{ scheduler: s, capabilities: [{}, { gsoMaxSize: -1 }] }, /capabilities\[1\].gsoMaxSize/],
       [{}, /scheduler must be a Scheduler/],
     ];
@@ -319,5 +320,82 @@ describe('memoryLink offloads (GSO, checksum offload, GRO)', () => {
     expect(a.stats.txFrames).toBe(2);
     s.runUntilIdle();
     expect(got).toHaveLength(2);
+  });
+});
+
+describe("memoryLink wire: 'cable' (software GSO on one end, software GRO on the other)", () => {
+  it('the wire carries MTU-size frames with full checksums; the GRO end gets them coalesced, verified', () => {
+    const s = new SimScheduler();
+    const [a, b] = memoryLink({ scheduler: s, capabilities: OFFLOADS, wire: 'cable' });
+    const got = frames(b);
+    const payload = pattern(40 * 1448 + 11);
+    expect(a.transmit(gsoFrame(payload, { seq: 7, flags: 0x18 }), { checksumStart: 34, checksumOffset: 16, gsoSize: 1448 })).toBe(true);
+    s.runUntilIdle();
+    // 41 frames on the wire: what the stats count
+    expect(a.stats.txFrames).toBe(41);
+    expect(b.stats.rxFrames).toBe(41);
+    // one coalesced segment up (40 × 1448 + 11 = 57,931 bytes of payload), checksums correct and flagged verified
+    expect(got).toHaveLength(1);
+    expect(got[0]!.meta).toEqual({ checksumVerified: true, checksumPartial: false });
+    expect(tcpVerifies(got[0]!.frame)).toBe(true);
+    expect(readU32(got[0]!.frame, 38)).toBe(7);
+    expect(Buffer.from(got[0]!.frame.subarray(54))).toEqual(Buffer.from(payload));
+    expect(b.stats.gro).toEqual({ merged: 41, packets: 1 });
+  });
+
+  it('a partial checksum is completed before the wire even for a GRO end that trusts checksums', () => {
+    const s = new SimScheduler();
+    const [a, b] = memoryLink({ scheduler: s, capabilities: { ...OFFLOADS, rxChecksumVerified: true }, wire: 'cable' });
+    const got = frames(b);
+    a.transmit(gsoFrame(pattern(100), { flags: 0x11 }), { checksumStart: 34, checksumOffset: 16 });
+    s.runUntilIdle();
+    expect(got).toHaveLength(1);
+    expect(got[0]!.meta.checksumPartial).toBe(false);
+    expect(tcpVerifies(got[0]!.frame)).toBe(true);
+  });
+
+  it('what arrives in separate batches is not merged; a corrupt segment goes up alone and unverified', () => {
+    const s = new SimScheduler();
+    const [a, b] = memoryLink({ scheduler: s, latency: 1, capabilities: OFFLOADS, wire: 'cable' });
+    const got = frames(b);
+    a.transmit(gsoFrame(pattern(1000), { seq: 1, flags: 0x10, checksum: 'full' }));
+    s.runFor(0.5);
+    a.transmit(gsoFrame(pattern(1000), { seq: 1001, flags: 0x10, checksum: 'full' }));
+    s.runUntilIdle();
+    expect(got).toHaveLength(2);
+    const bad = gsoFrame(pattern(1000), { seq: 2001, flags: 0x10, checksum: 'full' });
+    bad[100]! ^= 0xff;
+    a.transmit(bad);
+    a.transmit(gsoFrame(pattern(1000), { seq: 3001, flags: 0x10, checksum: 'full' }));
+    s.runUntilIdle();
+    expect(got.slice(2).map((g) => g.meta.checksumVerified)).toEqual([false, true]);
+    expect(b.stats.gro.packets).toBe(0);
+  });
+
+  it('an end without GRO over a cable gets the wire frames as they are', () => {
+    const s = new SimScheduler();
+    const [a, b] = memoryLink({ scheduler: s, capabilities: [OFFLOADS, {}], wire: 'cable' });
+    const got = frames(b);
+    a.transmit(gsoFrame(pattern(3 * 1448)), { checksumStart: 34, checksumOffset: 16, gsoSize: 1448 });
+    s.runUntilIdle();
+    expect(got).toHaveLength(3);
+    expect(got.every((g) => !g.meta.checksumVerified && tcpVerifies(g.frame))).toBe(true);
+    expect(b.stats.gro).toEqual({ merged: 0, packets: 0 });
+  });
+
+  it('a handler that closes the link mid-batch gets nothing more', () => {
+    const s = new SimScheduler();
+    const [a, b] = memoryLink({ scheduler: s, capabilities: OFFLOADS, wire: 'cable' });
+    let calls = 0;
+    b.onReceive(() => {
+      calls++;
+      void b.close();
+    });
+    a.transmit(gsoFrame(pattern(10), { seq: 1, flags: 0x10, checksum: 'full' }));
+    a.transmit(gsoFrame(pattern(10), { seq: 11, flags: 0x11, checksum: 'full' })); // a FIN: goes up alone, flushing the first
+    a.transmit(gsoFrame(pattern(10), { seq: 21, flags: 0x10, checksum: 'full' }));
+    s.runUntilIdle();
+    expect(calls).toBe(1);
+    expect(s.pending()).toBe(0);
   });
 });

@@ -4,6 +4,7 @@ import type {
 import { LINK_DEFAULTS, checkKeys, invalid, intOption, macOption, numberOption } from '../config.js';
 import { Eth, frameFits, macFromName } from '../ethernet.js';
 import { Channel } from './channel.js';
+import { TcpCoalescer, type GroStats } from './gro.js';
 import { checkChecksumMeta, completeChecksum, segmentGso } from './software-offload.js';
 import { FrameSlab } from './slab.js';
 
@@ -58,6 +59,19 @@ export interface LinkProperties {
    * A single set on a port gives the switch side its checksum flags only.
    */
   capabilities?: CapabilityOverrides | readonly [CapabilityOverrides, CapabilityOverrides];
+  /**
+   * What is between the ends (default 'veth'). 'veth': offloaded frames
+   * reach a `gro` end whole and a partial checksum reaches an
+   * `rxChecksumVerified` end partial, as over a veth pair or Linux's
+   * loopback: no wire-size frames exist. 'cable': two NICs and a cable; the
+   * wire carries only frames of at most the MTU with complete checksums:
+   * the sending end cuts GSO frames and completes checksums itself (TSO and
+   * checksum offload in the NIC, or Linux's software GSO), and a `gro` end
+   * coalesces the TCP segments of one flow that arrive together back into
+   * segments of up to 64 KiB (Linux's software GRO), verifying every
+   * segment's checksum unless it has `rxChecksumVerified`.
+   */
+  wire?: 'veth' | 'cable';
 }
 
 /** Options of `memoryLink`. */
@@ -93,6 +107,8 @@ export interface LinkDropCounters {
 /** Counters of a link device: the DeviceStats plus drops by reason. */
 export interface LinkStats extends DeviceStats {
   readonly dropped: LinkDropCounters;
+  /** Software GRO on receive (a `gro` end of a `wire: 'cable'` link; zeros otherwise). */
+  readonly gro: GroStats;
 }
 
 /** One end of a memory link. */
@@ -105,13 +121,14 @@ export interface LinkDevice extends NetDevice {
 }
 
 const WHERE = 'memoryLink';
-const PROPERTY_KEYS = ['mtu', 'latency', 'bandwidth', 'queueLimit', 'capabilities'] as const;
+const PROPERTY_KEYS = ['mtu', 'latency', 'bandwidth', 'queueLimit', 'capabilities', 'wire'] as const;
 
 interface ResolvedProperties {
   mtu: number;
   latency: number;
   bandwidth: number;
   queueLimit: number;
+  wire: 'veth' | 'cable';
   /** Of end a, then end b. */
   capabilities: readonly [DeviceCapabilities, DeviceCapabilities];
 }
@@ -154,7 +171,9 @@ export function resolveLinkProperties(where: string, p: LinkProperties, defaults
     const one = resolveCapabilities(where, 'capabilities', caps, mtu);
     pair = [one, one];
   }
-  return { mtu, latency, bandwidth, queueLimit, capabilities: pair };
+  const wire = p.wire ?? defaults.wire ?? 'veth';
+  if (wire !== 'veth' && wire !== 'cable') invalid(where, 'wire', "'veth' or 'cable'", wire);
+  return { mtu, latency, bandwidth, queueLimit, wire, capabilities: pair };
 }
 
 /** A link between two devices; internal to the package (hub and bridge hook `onDown`). */
@@ -167,14 +186,20 @@ export class Link {
   constructor(scheduler: Scheduler, names: readonly [string, string], macs: readonly [MacAddress, MacAddress], props: ResolvedProperties) {
     const a = new LinkEnd(this, names[0], macs[0], props.capabilities[0]);
     const b = new LinkEnd(this, names[1], macs[1], props.capabilities[1]);
-    const ab = new Channel(scheduler, props.latency, props.bandwidth, props.queueLimit, (f, partial) => b.deliver(f, partial));
-    const ba = new Channel(scheduler, props.latency, props.bandwidth, props.queueLimit, (f, partial) => a.deliver(f, partial));
+    const cable = props.wire === 'cable';
+    if (cable) {
+      a.coalesceReceived();
+      b.coalesceReceived();
+    }
+    const ab = new Channel(scheduler, props.latency, props.bandwidth, props.queueLimit, (f, partial) => b.deliver(f, partial), b.batchEnd);
+    const ba = new Channel(scheduler, props.latency, props.bandwidth, props.queueLimit, (f, partial) => a.deliver(f, partial), a.batchEnd);
     a.channel = ab;
     b.channel = ba;
-    a.peerGro = b.capabilities.gro;
-    b.peerGro = a.capabilities.gro;
-    a.peerTrusts = b.capabilities.rxChecksumVerified;
-    b.peerTrusts = a.capabilities.rxChecksumVerified;
+    // Over a cable each end resolves its own offloads: the peer never sees a GSO frame or a partial checksum.
+    a.peerGro = !cable && b.capabilities.gro;
+    b.peerGro = !cable && a.capabilities.gro;
+    a.peerTrusts = !cable && b.capabilities.rxChecksumVerified;
+    b.peerTrusts = !cable && a.capabilities.rxChecksumVerified;
     this.ends = [a, b];
     this.channels = [ab, ba];
   }
@@ -198,6 +223,7 @@ export class LinkEnd implements LinkDevice {
   readonly stats: LinkStats = {
     rxFrames: 0, rxBytes: 0, txFrames: 0, txBytes: 0, rxDropped: 0, txDropped: 0,
     dropped: { oversize: 0, runt: 0, queueFull: 0, linkDown: 0, noHandler: 0, offload: 0 },
+    gro: { merged: 0, packets: 0 },
   };
   /** The direction this end sends on; set by Link. */
   channel!: Channel;
@@ -213,7 +239,16 @@ export class LinkEnd implements LinkDevice {
   private handler: FrameHandler | null = null;
   private readonly rxMeta: RxMeta;
   private readonly slab = new FrameSlab();
+  private readonly alloc = (n: number): Uint8Array => this.slab.alloc(n);
   private readonly rxMetaPartial: RxMeta;
+  /** Software GRO of what arrives (a `gro` end over a cable), or null. */
+  private coalescer: TcpCoalescer | null = null;
+  /** @internal Given to the channel that delivers to this end: the end of a receive batch. */
+  readonly batchEnd = (): void => {
+    if (this.coalescer === null) return;
+    if (this.link.up) this.coalescer.flush();
+    else this.coalescer.clear(); // a handler took the link down mid-batch: nothing more goes up
+  };
 
   constructor(
     private readonly link: Link,
@@ -227,6 +262,15 @@ export class LinkEnd implements LinkDevice {
 
   get mtu(): number {
     return this.capabilities.mtu;
+  }
+
+  /** @internal Set by Link for a cable: a `gro` end coalesces received TCP segments in software. */
+  coalesceReceived(): void {
+    if (!this.capabilities.gro) return;
+    // A handler may take the link down while the coalescer hands up what it held: nothing more goes up then.
+    this.coalescer = new TcpCoalescer((frame, meta) => {
+      if (this.link.up) this.handler?.(frame, meta);
+    }, this.stats.gro);
   }
 
   get up(): boolean {
@@ -264,7 +308,7 @@ export class LinkEnd implements LinkDevice {
       completeChecksum(copy, meta!.checksumStart!, meta!.checksumOffset ?? 0);
       return this.send(copy, false) ? this.sent(1, frame.length) : this.drop('queueFull');
     }
-    const r = segmentGso(frame, gsoSize);
+    const r = segmentGso(frame, gsoSize, this.alloc);
     if (!r.ok) return this.drop('offload');
     const segments = r.value;
     if (!frameFits(segments[0]!, caps.mtu)) return this.drop('oversize'); // gsoSize too large for the MTU
@@ -300,7 +344,9 @@ export class LinkEnd implements LinkDevice {
     }
     s.rxFrames++;
     s.rxBytes += frame.length;
-    this.handler(frame, partial ? this.rxMetaPartial : this.rxMeta);
+    const meta = partial ? this.rxMetaPartial : this.rxMeta;
+    if (this.coalescer !== null) this.coalescer.push(frame, meta);
+    else this.handler(frame, meta);
   }
 
   private send(frame: Uint8Array, partial: boolean): boolean {

@@ -19,15 +19,20 @@ export class FrameSlab {
 
   /** A copy of `frame` that stays valid as long as it is referenced. */
   copy(frame: Uint8Array): Uint8Array {
-    const n = frame.length;
-    if (n > LARGEST) return frame.slice();
+    const view = this.alloc(frame.length);
+    view.set(frame);
+    return view;
+  }
+
+  /** `n` bytes of fresh memory, never handed out before (zeros), valid as long as referenced. */
+  alloc(n: number): Uint8Array {
+    if (n > LARGEST) return new Uint8Array(n);
     // 8-byte aligned starts keep word-wise readers (the checksum) on their fast path.
     if (this.used + n > this.buf.length) {
       this.buf = new Uint8Array(SLAB_SIZE);
       this.used = 0;
     }
     const view = this.buf.subarray(this.used, this.used + n);
-    view.set(frame);
     this.used += (n + 7) & ~7;
     return view;
   }

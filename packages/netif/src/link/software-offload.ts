@@ -84,10 +84,11 @@ export function gsoSegmentLength(frame: Uint8Array, gsoSize: number): number {
  * A frame with no more than `gsoSize` payload bytes becomes one segment with
  * its checksums filled in. Segments are padded with zeros to 60 bytes (64
  * with one tag, 68 with two) as the wire needs. They are views of one new
- * buffer, owned by the caller. Never throws: a frame that is not IPv4 TCP,
- * or is malformed, is a WireError.
+ * buffer, owned by the caller (taken from `alloc`, zero-filled memory, when
+ * given). Never throws: a frame that is not IPv4 TCP, or is malformed, is a
+ * WireError.
  */
-export function segmentGso(frame: Uint8Array, gsoSize: number): ParseResult<Uint8Array[]> {
+export function segmentGso(frame: Uint8Array, gsoSize: number, alloc?: (bytes: number) => Uint8Array): ParseResult<Uint8Array[]> {
   if (!(Number.isInteger(gsoSize) && gsoSize >= 1)) return fail('malformed', 0, `gsoSize ${gsoSize} (want an integer >= 1)`);
   const r = locate(frame);
   if (!r.ok) return r;
@@ -99,7 +100,8 @@ export function segmentGso(frame: Uint8Array, gsoSize: number): ParseResult<Uint
   const lastPayload = payload - (count - 1) * gsoSize;
   const lastLen = Math.max(data + lastPayload, minFrame);
   const firstLen = Math.max(full, minFrame);
-  const out = new Uint8Array((count - 1) * firstLen + lastLen);
+  const size = (count - 1) * firstLen + lastLen;
+  const out = alloc === undefined ? new Uint8Array(size) : alloc(size);
   const ihl = l4 - l3;
   const thl = data - l4;
   const id = readU16(frame, l3 + Ip.ID);
