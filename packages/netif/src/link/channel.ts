@@ -28,6 +28,8 @@ export class Channel {
     private readonly deliver: (frame: Uint8Array, partial: boolean) => void,
     /** Called after each run of deliveries that arrived together (a receive batch, as a NAPI poll's end). */
     private readonly batchEnd: (() => void) | null = null,
+    /** Called after `batchEnd` with the last frame of the batch: it and every frame before it may be reused. */
+    private readonly release: ((last: Uint8Array) => void) | null = null,
   ) {}
 
   /** Frames sent and not yet delivered. */
@@ -73,15 +75,18 @@ export class Channel {
     this.timer = null;
     this.flushing = true;
     const now = this.scheduler.now();
+    let last: Uint8Array | null = null;
     while (this.head < this.frames.length && this.times[this.head]! <= now) {
       const frame = this.frames[this.head]!;
       const partial = this.partial[this.head]!;
       this.frames[this.head] = undefined;
       this.head++;
+      last = frame;
       this.deliver(frame, partial); // may clear() this channel (a handler closing the link)
     }
     this.flushing = false;
     this.batchEnd?.();
+    if (last !== null) this.release?.(last);
     if (this.head >= this.frames.length) {
       this.frames.length = 0;
       this.times.length = 0;

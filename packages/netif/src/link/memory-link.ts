@@ -191,8 +191,9 @@ export class Link {
       a.coalesceReceived();
       b.coalesceReceived();
     }
-    const ab = new Channel(scheduler, props.latency, props.bandwidth, props.queueLimit, (f, partial) => b.deliver(f, partial), b.batchEnd);
-    const ba = new Channel(scheduler, props.latency, props.bandwidth, props.queueLimit, (f, partial) => a.deliver(f, partial), a.batchEnd);
+    // Each direction's frames live in its sender's slab, given back once the receiver's batch is over.
+    const ab = new Channel(scheduler, props.latency, props.bandwidth, props.queueLimit, (f, partial) => b.deliver(f, partial), b.batchEnd, a.released);
+    const ba = new Channel(scheduler, props.latency, props.bandwidth, props.queueLimit, (f, partial) => a.deliver(f, partial), a.batchEnd, b.released);
     a.channel = ab;
     b.channel = ba;
     // Over a cable each end resolves its own offloads: the peer never sees a GSO frame or a partial checksum.
@@ -240,6 +241,8 @@ export class LinkEnd implements LinkDevice {
   private readonly rxMeta: RxMeta;
   private readonly slab = new FrameSlab();
   private readonly alloc = (n: number): Uint8Array => this.slab.alloc(n);
+  /** @internal Given to the channel this end sends on: frames up to this one were handed up and may be reused. */
+  readonly released = (last: Uint8Array): void => this.slab.release(last);
   private readonly rxMetaPartial: RxMeta;
   /** Software GRO of what arrives (a `gro` end over a cable), or null. */
   private coalescer: TcpCoalescer | null = null;

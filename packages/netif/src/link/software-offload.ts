@@ -84,8 +84,8 @@ export function gsoSegmentLength(frame: Uint8Array, gsoSize: number): number {
  * A frame with no more than `gsoSize` payload bytes becomes one segment with
  * its checksums filled in. Segments are padded with zeros to 60 bytes (64
  * with one tag, 68 with two) as the wire needs. They are views of one new
- * buffer, owned by the caller (taken from `alloc`, zero-filled memory, when
- * given). Never throws: a frame that is not IPv4 TCP, or is malformed, is a
+ * buffer, owned by the caller (taken from `alloc` when given; every byte
+ * is written, so it need not be zeroed). Never throws: a frame that is not IPv4 TCP, or is malformed, is a
  * WireError.
  */
 export function segmentGso(frame: Uint8Array, gsoSize: number, alloc?: (bytes: number) => Uint8Array): ParseResult<Uint8Array[]> {
@@ -119,6 +119,7 @@ export function segmentGso(frame: Uint8Array, gsoSize: number, alloc?: (bytes: n
     at += len;
     seg.set(frame.subarray(0, data));
     seg.set(frame.subarray(data + off, data + off + n), data);
+    if (data + n < len) seg.fill(0, data + n); // Ethernet padding (memory from `alloc` may be reused)
     writeU16(seg, l3 + Ip.TOTAL_LENGTH, ihl + thl + n);
     writeU16(seg, l3 + Ip.ID, (id + i) & 0xffff);
     writeU16(seg, l3 + Ip.CHECKSUM, 0);
