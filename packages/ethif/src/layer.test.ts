@@ -280,6 +280,30 @@ describe('Ethernet layer: transmit', () => {
     expect(device.handed[0]!.buffer).toBe(device.handed[1]!.buffer);
   });
 
+  it('writes into the device\'s memory when it offers txBuffer, and hands that very view over', () => {
+    const device = new RecordingDevice();
+    const memory = new Uint8Array(4096).fill(0xaa); // not zeroed, as a link's reused memory
+    let at = 0;
+    const asked: number[] = [];
+    const owned = Object.assign(device, {
+      txBuffer(n: number): Uint8Array {
+        asked.push(n);
+        const v = memory.subarray(at, at + n);
+        at += n;
+        return v;
+      },
+    });
+    const eth = createEthernet(owned, { scheduler: new SimScheduler() });
+    eth.write(PEER_MAC, 0x0800, 100, (b) => b.fill(1));
+    eth.write(PEER_MAC, 0x0806, 28, (b) => b.fill(2)); // a runt: padded to 60 in device memory, with zeros
+    expect(asked).toEqual([114, 60]);
+    expect(device.handed[0]!.buffer).toBe(memory.buffer);
+    expect(device.handed[0]!.byteOffset).toBe(0);
+    expect(device.handed[1]!.byteOffset).toBe(114);
+    expect(toHex(device.sent[1]!.subarray(14))).toBe('02'.repeat(28) + '00'.repeat(18));
+    expect(parseEthernet(device.sent[0]!)).toEqual({ ok: true, value: { dst: PEER_MAC, src: OUR_MAC, etherType: 0x0800 } });
+  });
+
   it('pads frames shorter than 60 bytes with zeros', () => {
     const { device, eth } = setup();
     eth.write(PEER_MAC, 0x0800, 1500, (b) => b.fill(0xaa)); // leaves 0xaa in the scratch buffer

@@ -108,6 +108,8 @@ export function createEthernet(device: NetDevice, _deps: EthernetDeps, config?: 
   const txHeaderLen = vlan === null ? ETH_HEADER_LEN : ETH_VLAN_HEADER_LEN;
   const txMinFrame = vlan === null ? ETH_MIN_FRAME_LEN : ETH_VLAN_MIN_FRAME_LEN;
   const txBuf = new Uint8Array(Math.max(txHeaderLen + maxPayload, txMinFrame));
+  /** The device's frame memory (`NetDevice.txBuffer`), when it offers it. */
+  const txBuffer = device.txBuffer === undefined ? null : (n: number): Uint8Array => device.txBuffer!(n);
   let writing = false;
   const csumOffload = capabilities.txChecksumOffload;
   /** The meta handed to the device when checksumStart must be shifted by our header: reused for every frame. */
@@ -226,19 +228,22 @@ export function createEthernet(device: NetDevice, _deps: EthernetDeps, config?: 
       if (writing) {
         throw new StackError('ERR_INVALID_ARGUMENT', 'EthernetLayer.write called from inside a fill callback (the frame buffer is in use)');
       }
-      writeU48(txBuf, ETH_DST, dst);
-      writeU48(txBuf, ETH_SRC, ourMac);
-      if (vlan === null) {
-        writeU16(txBuf, ETH_TYPE, etherType);
-      } else {
-        writeU16(txBuf, ETH_TYPE, EtherType.VLAN);
-        writeU16(txBuf, VLAN_TCI, vlan); // PCP 0, DEI 0
-        writeU16(txBuf, VLAN_INNER_TYPE, etherType);
-      }
+      // Device memory when it offers some (a memory link keeps the frame without a copy), else our buffer.
       let frameLen = txHeaderLen + length;
+      const size = frameLen < txMinFrame ? txMinFrame : frameLen;
+      const buf = txBuffer === null ? txBuf : txBuffer(size);
+      writeU48(buf, ETH_DST, dst);
+      writeU48(buf, ETH_SRC, ourMac);
+      if (vlan === null) {
+        writeU16(buf, ETH_TYPE, etherType);
+      } else {
+        writeU16(buf, ETH_TYPE, EtherType.VLAN);
+        writeU16(buf, VLAN_TCI, vlan); // PCP 0, DEI 0
+        writeU16(buf, VLAN_INNER_TYPE, etherType);
+      }
       writing = true;
       try {
-        fill(txBuf.subarray(txHeaderLen, frameLen));
+        fill(buf.subarray(txHeaderLen, frameLen));
       } finally {
         writing = false;
       }
@@ -246,7 +251,7 @@ export function createEthernet(device: NetDevice, _deps: EthernetDeps, config?: 
         // Real NICs pad runt frames to the 60-byte minimum (IEEE 802.3 §4.2.3.3); a tagged
         // frame to 64, so it stays 60 untagged (802.1Q). Zero the pad: the buffer still holds
         // the previous frame's bytes.
-        txBuf.fill(0, frameLen, txMinFrame);
+        buf.fill(0, frameLen, txMinFrame);
         frameLen = txMinFrame;
       }
       let out: TxMeta | undefined = meta;
@@ -259,13 +264,13 @@ export function createEthernet(device: NetDevice, _deps: EthernetDeps, config?: 
         } else {
           // The device cannot: complete the checksum here (RFC 1071 over the L4 bytes, the
           // pseudo-header sum already in the field). Padding is zeros and adds nothing.
-          const c = checksum(txBuf, txHeaderLen + csumStart, txHeaderLen + length);
-          writeU16(txBuf, txHeaderLen + csumField, c === 0 ? 0xffff : c);
+          const c = checksum(buf, txHeaderLen + csumStart, txHeaderLen + length);
+          writeU16(buf, txHeaderLen + csumField, c === 0 ? 0xffff : c);
           gsoMeta.gsoSize = gsoSize;
           out = gsoSize > 0 ? gsoMeta : undefined;
         }
       }
-      if (!device.transmit(txBuf.subarray(0, frameLen), out)) {
+      if (!device.transmit(buf === txBuf ? txBuf.subarray(0, frameLen) : buf, out)) {
         dropped.deviceDown++;
         return false;
       }

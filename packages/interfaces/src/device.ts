@@ -94,6 +94,15 @@ export interface NetDevice {
    * false if it was dropped (device closed, frame too large, queue full).
    */
   transmit(frame: Uint8Array, meta?: TxMeta): boolean;
+  /**
+   * Optional: memory for the next frame, `length` bytes, from a device that
+   * must keep frames past `transmit` (a memory link queues them). Write the
+   * whole frame into it (its bytes are not zeroed) and pass this very view to
+   * `transmit`, which then keeps it without a copy. Another call, or a
+   * `transmit` of anything else, abandons it. Devices that write at once (a
+   * TAP) need not offer it; callers then use a buffer of their own.
+   */
+  txBuffer?(length: number): Uint8Array;
   /** Sets the one receive handler (a stack has one Ethernet layer per device). */
   onReceive(handler: FrameHandler): void;
   /** Stops the device; frames are no longer sent or delivered. Idempotent. */

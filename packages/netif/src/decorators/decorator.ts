@@ -10,7 +10,12 @@ export abstract class DeviceDecorator implements NetDevice {
   protected handler: FrameHandler | null = null;
   private hooked = false;
 
-  constructor(protected readonly inner: NetDevice) {}
+  /** The inner device's, when it has one: a decorator passes frames on within `transmit` (one that holds a frame copies it). */
+  readonly txBuffer?: (length: number) => Uint8Array;
+
+  constructor(protected readonly inner: NetDevice) {
+    if (inner.txBuffer !== undefined) this.txBuffer = (length) => inner.txBuffer!(length);
+  }
 
   get name(): string {
     return this.inner.name;

@@ -61,6 +61,45 @@ describe('decorators hand TxMeta to the device below', () => {
   });
 });
 
+describe('txBuffer through decorators', () => {
+  it('is the inner device\'s: a frame written into it crosses without a copy, captured and traced; a held frame is copied', () => {
+    const s = new SimScheduler();
+    const [a, b] = memoryLink({ scheduler: s });
+    const sink = memorySink();
+    const w = new PcapngWriter(sink);
+    const lines: string[] = [];
+    const dev = withPcap(withTrace(a, (l) => lines.push(l), { scheduler: s }), w.interface('a'), { scheduler: s });
+    const seen: Uint8Array[] = [];
+    b.onReceive((f) => seen.push(f));
+    const frame = gsoFrame(pattern(500), { checksum: 'full' });
+    const buf = dev.txBuffer!(frame.length);
+    buf.set(frame);
+    expect(dev.transmit(buf)).toBe(true);
+    s.runUntilIdle();
+    expect(seen[0]!.buffer).toBe(buf.buffer);
+    expect(seen[0]!.byteOffset).toBe(buf.byteOffset);
+    const r = readPcap(sink.bytes());
+    expect(r.ok && r.value.records[0]!.data).toEqual(frame);
+    expect(lines).toHaveLength(1);
+
+    // a delaying decorator holds the frame: it keeps a copy, and the bytes arrive intact
+    const delayed = withFaults(a, { scheduler: s, random: new SeededRandom(1) }, { delay: 1, direction: 'tx' });
+    const got = frames(b);
+    const buf2 = delayed.txBuffer!(frame.length);
+    buf2.set(frame);
+    expect(delayed.transmit(buf2)).toBe(true);
+    buf2.fill(0); // the caller's view of device memory; the decorator held its own copy
+    s.runUntilIdle();
+    expect(got[0]!.frame).toEqual(frame);
+  });
+
+  it('is absent over a device without one', () => {
+    const plain: NetDevice = { name: 'x', mac: 1, mtu: 1500, capabilities: { mtu: 1500, rxChecksumVerified: false, txChecksumOffload: false, gsoMaxSize: 0, gro: false },
+      stats: { rxFrames: 0, rxBytes: 0, txFrames: 0, txBytes: 0, rxDropped: 0, txDropped: 0 }, transmit: () => true, onReceive: () => {}, close: () => Promise.resolve() };
+    expect(withTrace(plain, () => {}, { scheduler: new SimScheduler() }).txBuffer).toBeUndefined();
+  });
+});
+
 describe('withFaults on tx: wire faults act on the segments', () => {
   it('with loss, a GSO frame is cut before the faults: each segment is lost or passed on its own', () => {
     const s = new SimScheduler();

@@ -175,6 +175,25 @@ describe('memoryLink', () => {
     expect(meta).toEqual({ checksumVerified: true, checksumPartial: true });
   });
 
+  it('txBuffer: a frame written into it is queued without a copy; anything else is copied', () => {
+    const s = new SimScheduler();
+    const [a, b] = memoryLink({ scheduler: s });
+    const seen: { buffer: ArrayBufferLike; offset: number; n: number }[] = [];
+    b.onReceive((f) => seen.push({ buffer: f.buffer, offset: f.byteOffset, n: readU32(f, 14) }));
+    const buf = a.txBuffer(100);
+    buf.set(numbered(BROADCAST, a.mac, 1, 100));
+    expect(a.transmit(buf)).toBe(true);
+    expect(a.transmit(buf)).toBe(true); // again: no longer pending, so copied
+    const abandoned = a.txBuffer(100);
+    abandoned.fill(0xff);
+    a.transmit(numbered(BROADCAST, a.mac, 3, 100)); // not the pending view: copied
+    s.runUntilIdle();
+    expect(seen.map((x) => x.n)).toEqual([1, 1, 3]);
+    expect(seen[0]!.buffer).toBe(buf.buffer);
+    expect(seen[0]!.offset).toBe(buf.byteOffset);
+    expect(seen[1]!.offset).not.toBe(buf.byteOffset);
+  });
+
   it('rejects bad options, saying what is allowed', () => {
     const s = new SimScheduler();
     const cases: [object, RegExp][] = [

@@ -241,6 +241,8 @@ export class LinkEnd implements LinkDevice {
   private readonly rxMeta: RxMeta;
   private readonly slab = new FrameSlab();
   private readonly alloc = (n: number): Uint8Array => this.slab.alloc(n);
+  /** The view `txBuffer` handed out last, until it is transmitted. */
+  private pending: Uint8Array | null = null;
   /** @internal Given to the channel this end sends on: frames up to this one were handed up and may be reused. */
   readonly released = (last: Uint8Array): void => this.slab.release(last);
   private readonly rxMetaPartial: RxMeta;
@@ -294,6 +296,9 @@ export class LinkEnd implements LinkDevice {
    * the frames the wire carried.
    */
   transmit(frame: Uint8Array, meta?: TxMeta): boolean {
+    // Our own memory from `txBuffer`: queued as it is (once: a second transmit of it copies).
+    const owned = frame === this.pending;
+    this.pending = null;
     if (!this.link.up) return this.drop('linkDown');
     if (frame.length < Eth.HEADER) return this.drop('runt');
     const caps = this.capabilities;
@@ -303,11 +308,11 @@ export class LinkEnd implements LinkDevice {
     if (csum) checkChecksumMeta(frame, meta!, `${this.name}.transmit`);
     if (!frameFits(frame, gso ? Math.max(caps.mtu, caps.gsoMaxSize) : caps.mtu)) return this.drop('oversize');
     if ((!gso && !csum) || this.peerGro || (!gso && this.peerTrusts)) {
-      // the one copy: the caller may reuse its buffer at once
-      return this.send(this.slab.copy(frame), csum) ? this.sent(1, frame.length) : this.drop('queueFull');
+      // the one copy (none for our own memory): the caller may reuse its buffer at once
+      return this.send(owned ? frame : this.slab.copy(frame), csum) ? this.sent(1, frame.length) : this.drop('queueFull');
     }
     if (!gso) {
-      const copy = this.slab.copy(frame);
+      const copy = owned ? frame : this.slab.copy(frame);
       completeChecksum(copy, meta!.checksumStart!, meta!.checksumOffset ?? 0);
       return this.send(copy, false) ? this.sent(1, frame.length) : this.drop('queueFull');
     }
@@ -326,6 +331,13 @@ export class LinkEnd implements LinkDevice {
       }
     }
     return frames > 0 && this.sent(frames, bytes);
+  }
+
+  /** Frame memory from this end's ring: a frame written here and transmitted is queued without a copy. */
+  txBuffer(length: number): Uint8Array {
+    const view = this.slab.alloc(length);
+    this.pending = view;
+    return view;
   }
 
   onReceive(handler: FrameHandler): void {
