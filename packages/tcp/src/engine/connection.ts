@@ -230,6 +230,19 @@ export class TcpConnection {
   }
 
   /**
+   * Takes up to `max` received bytes without copying (RFC 9293 §3.10.3): a
+   * view of the receive buffer's storage, which the connection never
+   * writes again, so the caller owns it. It may hold fewer than `max` bytes
+   * even when more are `readable` (they continue in the next storage
+   * chunk: take again); empty when none are. Window updates as for `recv`.
+   */
+  take(max: number): Uint8Array {
+    const bytes = this.t.recvBuf.take(max);
+    afterRead(this.t, bytes.length);
+    return bytes;
+  }
+
+  /**
    * Half close (RFC 9293 §3.10.4 for the send side): a FIN follows the
    * buffered data; reading goes on. ESTABLISHED → FIN-WAIT-1, CLOSE-WAIT →
    * LAST-ACK; before the handshake completes the FIN waits for it. Later

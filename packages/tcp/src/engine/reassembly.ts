@@ -5,8 +5,8 @@ import { SeqRanges } from './ranges.js';
  * The out-of-order ranges a receiver holds beyond RCV.NXT (RFC 9293
  * §3.10.7.4: "segments with higher beginning sequence numbers ... may be
  * held for later processing"), bounded to `capacity` separate ranges. The
- * bytes themselves sit in the receive ring at their offsets past its tail
- * (`RingBuffer.writeAt`), so this only keeps sequence numbers: sorted,
+ * bytes themselves sit in the receive queue at their offsets past its tail
+ * (`RecvQueue.writeAt`), so this only keeps sequence numbers: sorted,
  * disjoint, non-adjacent [start, end) pairs, and which one was touched last
  * (the first SACK block, RFC 2018 §4).
  */

@@ -1,5 +1,5 @@
 // The receive side (RFC 9293 §3.10.7.4, seventh and eighth steps; §3.8.6.2.2
-// and §3.8.6.3): data into the receive ring, out-of-order data held for
+// and §3.8.6.3): data into the receive queue, out-of-order data held for
 // reassembly, acknowledgments (delayed or at once), and the window we
 // advertise.
 import { TcpFlags as F } from '../wire/fields.js';
@@ -87,7 +87,7 @@ export function receiveData(t: Tcb, seg: SegmentIn, now: number): void {
 
 /**
  * In-window data that starts `offset` bytes past RCV.NXT: written into the
- * receive ring at its place and recorded in `reasm`, when it fits the
+ * receive queue at its place and recorded in `reasm`, when it fits the
  * window and a range is free (else dropped). A FIN right after it is
  * remembered. Either way a duplicate ACK goes out at once (RFC 5681 §4.2),
  * with SACK blocks when negotiated.

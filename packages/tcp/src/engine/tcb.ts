@@ -4,6 +4,7 @@ import { createCongestionControl, type CongestionControl } from './congestion/in
 import { newCounters, type TcpConnectionCounters } from './info.js';
 import { IP_TCP_HEADERS, TCP_DEFAULT_MSS, checkOpenOptions, type TcpOpenOptions } from './options.js';
 import { Reassembly } from './reassembly.js';
+import { RecvQueue } from './recv-queue.js';
 import { RingBuffer } from './ring.js';
 import { RttEstimator } from './rtt.js';
 import { SackScoreboard } from './scoreboard.js';
@@ -50,7 +51,8 @@ export class Tcb {
   readonly cfg: ResolvedTcpConfig;
   readonly cc: CongestionControl;
   readonly sendBuf: RingBuffer;
-  readonly recvBuf: RingBuffer;
+  /** The receive buffer: bytes copied in once, handed to the reader as views (`recv-queue.ts`). */
+  readonly recvBuf: RecvQueue;
   /** The segment and option objects to send with, borrowed for the duration of `poll` (null outside it). */
   tx: TxScratch | null = null;
   readonly tsOffset: number;
@@ -178,7 +180,7 @@ export class Tcb {
     this.sndSml = this.iss;
     this.tsOffset = (opts.tsOffset ?? 0) | 0;
     this.sendBuf = new RingBuffer(this.cfg.sendBufferSize);
-    this.recvBuf = new RingBuffer(this.cfg.recvBufferSize);
+    this.recvBuf = new RecvQueue(this.cfg.recvBufferSize);
     this.rtt = new RttEstimator(this.cfg.rtoInitial, this.cfg.rtoMin, this.cfg.rtoMax);
     this.pmtu = opts.mtu ?? 0;
     this.advMss = this.pmtu > 0 ? Math.min(this.cfg.mss, this.pmtu - IP_TCP_HEADERS) : this.cfg.mss;

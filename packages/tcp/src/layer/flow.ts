@@ -71,7 +71,7 @@ export class TcpFlow implements Flow {
     return (this.remoteEp ??= Object.freeze({ address: this.conn.remoteAddr, port: this.conn.remotePort }));
   }
 
-  /** The next bytes (at most 64 KiB, a fresh copy), the peer's FIN (`{ eof: true }`), or why the connection died. */
+  /** The next bytes (at most 64 KiB, the caller's to keep: the stack never writes them again), the peer's FIN (`{ eof: true }`), or why the connection died. */
   read(): Promise<ReadResult> {
     if (this.reader === null) {
       const r = this.tryRead();
@@ -170,12 +170,11 @@ export class TcpFlow implements Flow {
   private tryRead(): ReadResult | null {
     if (this.closeRequested) return { error: 'closed' };
     const engine = this.conn.engine;
-    const avail = engine.readable;
-    if (avail > 0) {
-      const buf = new Uint8Array(Math.min(avail, MAX_READ));
-      engine.recv(buf);
+    if (engine.readable > 0) {
+      // No copy: a view of the receive buffer's storage, which the engine never writes again.
+      const data = engine.take(MAX_READ);
       this.host.kick(this.conn); // the window may open: an update may be owed
-      return { data: buf };
+      return { data };
     }
     const err = this.failure();
     if (err !== null) return { error: err };
