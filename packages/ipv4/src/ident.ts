@@ -60,6 +60,11 @@ export class IdentGenerator {
   private readonly k1: number;
   private readonly counters: Uint16Array;
   private readonly mask: number;
+  /** The last (source, destination, protocol) hashed and its counter: most datagrams follow one to the same place, and this skips the hash. */
+  private lastSrc = -1;
+  private lastDst = -1;
+  private lastProtocol = -1;
+  private lastIndex = 0;
 
   /** `size` counters, a power of two (default `IDENT_COUNTERS`). */
   constructor(random: Random, size: number = IDENT_COUNTERS) {
@@ -79,7 +84,14 @@ export class IdentGenerator {
    * the first): a GSO frame whose device gives each segment the next id.
    */
   next(src: Ipv4Address, dst: Ipv4Address, protocol: number, count = 1): number {
-    const i = halfSipHash24(this.k0, this.k1, src, dst, protocol) & this.mask;
+    let i = this.lastIndex;
+    if (src !== this.lastSrc || dst !== this.lastDst || protocol !== this.lastProtocol) {
+      i = halfSipHash24(this.k0, this.k1, src, dst, protocol) & this.mask;
+      this.lastSrc = src;
+      this.lastDst = dst;
+      this.lastProtocol = protocol;
+      this.lastIndex = i;
+    }
     const id = this.counters[i]!;
     this.counters[i] = id + count; // a Uint16Array wraps at 65536
     return id;

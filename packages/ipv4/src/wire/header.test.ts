@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { checksumValid, fromHex, parseIpv4, toHex } from '@stack/wire';
-import { Ipv4HeaderView, emitIpv4Header, ipv4HeaderLen, parseIpv4Header, validateIpv4Header, type Ipv4Repr } from './header.js';
+import { checksum, checksumValid, fromHex, parseIpv4, toHex, writeU16 } from '@stack/wire';
+import { Ipv4HeaderView, emitIpv4Header, ipv4HeaderLen, parseIpv4Header, validateIpv4Header, writeIpv4Header, type Ipv4Repr } from './header.js';
 
 // A classic example header (Wikipedia, "IPv4 header checksum"): UDP from
 // 192.168.0.1 to 192.168.0.199, DF, TTL 64, total length 115, checksum b861.
@@ -253,6 +253,31 @@ describe('IPv4 header: properties', () => {
         emitIpv4Header(repr, buf);
         buf[i] = buf[i]! ^ x;
         expect(parseIpv4Header(buf).ok).toBe(false);
+      }),
+    );
+  });
+});
+
+describe('writeIpv4Header', () => {
+  it('writes the example header at an offset, checksum included', () => {
+    const buf = new Uint8Array(30).fill(0xee);
+    writeIpv4Header(buf, 5, 20, 0, 115, 0, 0x4000, 64, 17, 0xc0a80001, 0xc0a800c7);
+    expect(toHex(buf.subarray(5, 25))).toBe(toHex(EXAMPLE));
+    expect(buf[4]).toBe(0xee);
+    expect(buf[25]).toBe(0xee);
+  });
+
+  it('the checksum of a header without options (summed from the fields) is the RFC 1071 sum of its bytes (property)', () => {
+    const u16 = fc.integer({ min: 0, max: 0xffff });
+    const u8 = fc.integer({ min: 0, max: 0xff });
+    const u32 = fc.integer({ min: 0, max: 0xffff_ffff });
+    fc.assert(
+      fc.property(u8, u16, u16, u16, u8, u8, u32, u32, (tos, total, id, flags, ttl, protocol, src, dst) => {
+        const buf = new Uint8Array(20);
+        writeIpv4Header(buf, 0, 20, tos, total, id, flags, ttl, protocol, src, dst);
+        const stored = (buf[10]! << 8) | buf[11]!;
+        writeU16(buf, 10, 0);
+        expect(stored).toBe(checksum(buf, 0, 20));
       }),
     );
   });

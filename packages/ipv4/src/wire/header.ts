@@ -41,10 +41,19 @@ export function validateIpv4Header(bytes: Uint8Array, verifyChecksum = true): Wi
     const err = validateOptions(bytes, headerLength);
     if (err !== null) return err;
   }
-  if (verifyChecksum && !checksumValid(bytes, 0, headerLength)) {
+  if (verifyChecksum && !(headerLength === IPV4_MIN_HEADER_LEN ? sum20(bytes) === 0xffff : checksumValid(bytes, 0, headerLength))) {
     return { kind: 'checksum', offset: F.CHECKSUM, message: `header checksum 0x${readU16(bytes, F.CHECKSUM).toString(16)} does not verify` };
   }
   return null;
+}
+
+/** The folded (not complemented) RFC 1071 sum of the first 20 bytes: a header without options, summed in one go. */
+function sum20(b: Uint8Array): number {
+  let s =
+    ((b[0]! << 8) | b[1]!) + ((b[2]! << 8) | b[3]!) + ((b[4]! << 8) | b[5]!) + ((b[6]! << 8) | b[7]!) + ((b[8]! << 8) | b[9]!) +
+    ((b[10]! << 8) | b[11]!) + ((b[12]! << 8) | b[13]!) + ((b[14]! << 8) | b[15]!) + ((b[16]! << 8) | b[17]!) + ((b[18]! << 8) | b[19]!);
+  s = (s & 0xffff) + (s >>> 16);
+  return (s & 0xffff) + (s >>> 16);
 }
 
 /**
@@ -263,5 +272,12 @@ export function writeIpv4Header(
   writeU16(buf, offset + F.CHECKSUM, 0);
   writeU32(buf, offset + F.SRC, src);
   writeU32(buf, offset + F.DST, dst);
-  writeU16(buf, offset + F.CHECKSUM, checksum(buf, offset, offset + headerLength));
+  if (headerLength === IPV4_MIN_HEADER_LEN) {
+    // No options: the checksum from the field values themselves (RFC 1071), without reading the bytes back.
+    let s = ((((IPV4_VERSION << 4) | 5) << 8) | (tos & 0xff)) + (totalLength & 0xffff) + (identification & 0xffff) + (flags & 0xffff) + (((ttl & 0xff) << 8) | (protocol & 0xff));
+    s += (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff);
+    s = (s & 0xffff) + (s >>> 16);
+    s = (s & 0xffff) + (s >>> 16);
+    writeU16(buf, offset + F.CHECKSUM, ~s & 0xffff);
+  } else writeU16(buf, offset + F.CHECKSUM, checksum(buf, offset, offset + headerLength));
 }
