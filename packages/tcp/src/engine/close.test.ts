@@ -42,6 +42,32 @@ describe('closing', () => {
     ]).done();
   });
 
+  it('TIME-WAIT gives the send buffer\'s storage back: every byte sent, the FIN too, is acknowledged', () => {
+    const sendStorage = (c: unknown): number => (c as { t: { sendBuf: { allocated: number; length: number } } }).t.sendBuf.allocated;
+    plain({ timeWait: 5000 }).run([
+      [20, 'call', (c) => {
+        expect(c.send(pattern(1, 100))).toBe(100);
+        c.shutdown();
+      }],
+      [20, '>', 'FP. 1:101(100) ack 1'],
+      [30, '<', '. 1:1(0) ack 102 win 65535'],
+      [31, 'call', (c) => {
+        expect(c.state).toBe(TcpState.FIN_WAIT_2);
+        expect(sendStorage(c)).toBeGreaterThan(0); // kept while the connection may still send
+      }],
+      [40, '<', 'F. 1:1(0) ack 102 win 65535'],
+      [40, '>', '. 102:102(0) ack 2'],
+      [41, 'call', (c) => {
+        expect(c.state).toBe(TcpState.TIME_WAIT);
+        expect(sendStorage(c)).toBe(0);
+        expect(c.writable).toBe(0);
+      }],
+      // TIME-WAIT still answers a retransmitted FIN as before.
+      [1000, '<', 'F. 1:1(0) ack 102 win 65535'],
+      [1000, '>', '. 102:102(0) ack 2'],
+    ]).done();
+  });
+
   it('TIME-WAIT acknowledges a retransmitted FIN and restarts its timer', () => {
     plain({ timeWait: 5000 }).run([
       [20, 'call', (c) => c.shutdown()],

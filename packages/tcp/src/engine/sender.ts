@@ -71,6 +71,9 @@ export function sendData(t: Tcb, now: number, out: TcpOutput): number {
     const resend = seqLt(t.sndNxt, t.sndMax);
     const offset = seqDiff(t.sndNxt, t.sndBufSeq);
     const unsent = t.sendBuf.length - offset;
+    // Nothing new to send and no FIN to go (most polls: an ACK came in, the application read): stop before
+    // building options. The same as finding n = 0 and no FIN below.
+    if (unsent < 0 || (unsent === 0 && !(t.finQueued && !seqGt(t.sndNxt, t.finSeq())))) break;
     let room = Math.min(seqDiff(seqAdd(t.sndUna, t.sndWnd), t.sndNxt), cwndNow(t) - inFlight(t));
     if (t.forceProbe && room < 1) room = 1;
     const options = segmentOptions(t, now);

@@ -26,6 +26,8 @@ const FLAGS = [
   'rttTiming', 'forceProbe', 'swsOverride', 'kaOn', 'inRecovery', 'retransmitHead', 'ackNow', 'synAckAgain', 'rstPending',
 ] as const;
 const PASSIVE = 1 << FLAGS.indexOf('passive');
+const NAGLE_OFF = 1 << FLAGS.indexOf('nagleOff');
+const KA_ON = 1 << FLAGS.indexOf('kaOn');
 
 /**
  * The Transmission Control Block of one connection (RFC 9293 §3.3.1): every
@@ -167,7 +169,8 @@ export class Tcb {
     this.cfg = opts.config ?? TCP_DEFAULTS;
     this.localPort = opts.localPort;
     this.remotePort = opts.remotePort;
-    if (passive) this.bits = PASSIVE;
+    // The booleans set at open, straight into `bits` (the accessors would each read and write it).
+    this.bits = (passive ? PASSIVE : 0) | (this.cfg.noDelay ? NAGLE_OFF : 0) | (this.cfg.keepalive ? KA_ON : 0);
     this.st = state;
     this.iss = opts.iss | 0;
     this.sndUna = this.iss;
@@ -187,8 +190,6 @@ export class Tcb {
     this.effMss = Math.min(this.advMss, TCP_DEFAULT_MSS);
     this.gsoMax = opts.gsoMaxSize ?? 0;
     this.cc = opts.congestion ?? createCongestionControl(this.cfg.congestion, this.cfg.initialCwnd);
-    this.nagleOff = this.cfg.noDelay;
-    this.kaOn = this.cfg.keepalive;
   }
 
   /** The connection's own reassembly ranges, made on first use (`reasm` until then is a shared empty one). */
@@ -235,6 +236,9 @@ export class Tcb {
     this.userDeadline = Infinity;
     this.fw2Deadline = Infinity;
     this.timeWaitDeadline = now + this.cfg.timeWait;
+    // Our FIN is acknowledged, so every byte sent is: the send buffer is empty. Its storage goes back now
+    // rather than when TIME-WAIT ends (a busy server holds many connections in TIME-WAIT).
+    this.sendBuf.clear();
   }
 
   fail(error: TcpError): void {

@@ -18,8 +18,11 @@ export class Conn implements Tuple<Conn>, Timed {
   nextInBucket: Conn | null = null;
   deadline = Infinity;
   queued = Infinity;
-  /** The application's flow, once established and handed over. */
+  heapIndex = -1;
+  /** The application's flow, once established and handed over (null again once let go in TIME-WAIT: `flowReleased`). */
   flow: TcpFlow | null = null;
+  /** The flow was handed over and, in TIME-WAIT with nothing pending, let go by the layer. */
+  flowReleased = false;
   /** Passive: the listener whose SYN queue (then accept queue) holds it until handed over. */
   listener: ListenerImpl | null = null;
   /** Active: settles the `connect` promise. */

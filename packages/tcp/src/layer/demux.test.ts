@@ -53,4 +53,43 @@ describe('TupleTable: connections by 4-tuple', () => {
       }),
     );
   });
+
+  it('grows past its first buckets, keeps every entry findable through deletes and re-adds, and clear empties it', () => {
+    const t = new TupleTable<Entry>(0xdead_beef);
+    const es = Array.from({ length: 5000 }, (_, i) => entry(`${i}`, 0x0a00_0001, 1024 + (i % 3000), 0x0a00_0002 + Math.floor(i / 3000), 80));
+    for (const e of es) t.add(e);
+    expect(t.size).toBe(5000);
+    for (const e of es) expect(t.get(e.localAddr, e.localPort, e.remoteAddr, e.remotePort)).toBe(e);
+    for (let i = 0; i < es.length; i += 2) expect(t.delete(es[i]!)).toBe(true);
+    for (let i = 0; i < es.length; i++) expect(t.get(es[i]!.localAddr, es[i]!.localPort, es[i]!.remoteAddr, es[i]!.remotePort)).toBe(i % 2 === 0 ? undefined : es[i]);
+    for (let i = 0; i < es.length; i += 2) t.add(es[i]!);
+    expect(new Set(t.values()).size).toBe(5000);
+    t.clear();
+    expect(t.size).toBe(0);
+    expect([...t.values()]).toEqual([]);
+    expect(t.get(es[1]!.localAddr, es[1]!.localPort, es[1]!.remoteAddr, es[1]!.remotePort)).toBeUndefined();
+  });
+
+  it('spreads tuples that differ only in one port over the buckets (a client\'s ephemeral ports, a server\'s peers)', () => {
+    const longestChain = (t: TupleTable<Entry>): number => {
+      let longest = 0;
+      for (const head of (t as unknown as { buckets: (Entry | null)[] }).buckets) {
+        let n = 0;
+        for (let e = head; e !== null; e = e.nextInBucket) n++;
+        longest = Math.max(longest, n);
+      }
+      return longest;
+    };
+    for (const salt of [0, 1, 0x8000_0000, 0x1234_5678]) {
+      const client = new TupleTable<Entry>(salt);
+      const server = new TupleTable<Entry>(salt);
+      for (let p = 0; p < 16_384; p++) {
+        client.add(entry('c', 0x0a00_0001, 49_152 + p, 0x0a00_0002, 7));
+        server.add(entry('s', 0x0a00_0002, 7, 0x0a00_0001, 49_152 + p));
+      }
+      // Random placement puts at most a handful in one bucket; a hash whose low bits ignored a port would put them all in one.
+      expect(longestChain(client)).toBeLessThan(12);
+      expect(longestChain(server)).toBeLessThan(12);
+    }
+  });
 });

@@ -9,28 +9,45 @@ export interface Tuple<T> {
 }
 
 /**
- * A small-integer key from the 4-tuple's ports and remote address, mixed
- * with the table's secret salt: a Smi (< 2^30), so a Map lookup per segment
- * allocates nothing (a 53-bit key would be a heap number), and an attacker
- * who cannot learn the salt cannot aim many tuples at one chain.
+ * A 32-bit hash of the 4-tuple's ports and remote address, mixed with the
+ * table's secret salt (`salt`, and `addrSalt` derived from it) and finished
+ * so every bit depends on every input bit (the bucket is taken from the low
+ * bits): an attacker who cannot learn the salt cannot aim many tuples at
+ * one chain.
  */
-function keyOf(localPort: number, remoteAddr: number, remotePort: number, salt: number): number {
+function keyOf(localPort: number, remoteAddr: number, remotePort: number, salt: number, addrSalt: number): number {
   const ports = ((localPort << 16) | remotePort) ^ salt;
-  return (Math.imul(remoteAddr ^ Math.imul(salt, 0x27d4eb2d), 0x9e3779b1) ^ Math.imul(ports, 0x85ebca6b)) >>> 2;
+  let h = Math.imul(remoteAddr ^ addrSalt, 0x9e3779b1) ^ Math.imul(ports, 0x85ebca6b);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x846ca68b);
+  return h ^ (h >>> 16);
 }
+
+/** Buckets of a new or cleared table (a power of two). */
+const MIN_BUCKETS = 64;
 
 /**
  * Connections by 4-tuple (RFC 9293 §3.3.1's connection identification): a
- * Map keyed by a salted hash that is a small integer, so a lookup per
- * segment allocates nothing, with a chain (compared field by field) for
- * collisions.
+ * hash table of chains, the bucket picked by the low bits of a salted hash
+ * (`keyOf`) and the chain compared field by field. The buckets are one
+ * plain array that doubles when the entries outnumber them (so chains stay
+ * short), and the chain links live in the entries: a lookup, an add and a
+ * delete allocate nothing and touch no Map (a Map's hashing and its
+ * rehashing as connections come and go cost more, per segment).
  */
 export class TupleTable<T extends Tuple<T>> {
-  private readonly map = new Map<number, T>();
+  private buckets: (T | null)[] = new Array<T | null>(MIN_BUCKETS).fill(null);
+  private mask = MIN_BUCKETS - 1;
   private count = 0;
 
+  private readonly addrSalt: number;
+
   /** `salt`: a secret 32-bit number (from the stack's Random). */
-  constructor(private readonly salt = 0) {}
+  constructor(private readonly salt = 0) {
+    this.addrSalt = Math.imul(salt, 0x27d4eb2d);
+  }
 
   get size(): number {
     return this.count;
@@ -38,7 +55,7 @@ export class TupleTable<T extends Tuple<T>> {
 
   /** The entry for this 4-tuple, or undefined. */
   get(localAddr: number, localPort: number, remoteAddr: number, remotePort: number): T | undefined {
-    let e = this.map.get(keyOf(localPort, remoteAddr, remotePort, this.salt)) ?? null;
+    let e: T | null = this.buckets[keyOf(localPort, remoteAddr, remotePort, this.salt, this.addrSalt) & this.mask] ?? null;
     while (e !== null) {
       if (e.remoteAddr === remoteAddr && e.localAddr === localAddr && e.localPort === localPort && e.remotePort === remotePort) return e;
       e = e.nextInBucket;
@@ -53,26 +70,44 @@ export class TupleTable<T extends Tuple<T>> {
 
   /** Adds `t` (the caller checked its tuple is free). */
   add(t: T): void {
-    const key = keyOf(t.localPort, t.remoteAddr, t.remotePort, this.salt);
-    t.nextInBucket = this.map.get(key) ?? null;
-    this.map.set(key, t);
+    if (this.count >= this.buckets.length) this.grow();
+    const i = keyOf(t.localPort, t.remoteAddr, t.remotePort, this.salt, this.addrSalt) & this.mask;
+    t.nextInBucket = this.buckets[i]!;
+    this.buckets[i] = t;
     this.count++;
+  }
+
+  /** Doubles the buckets and moves every entry to its new chain. */
+  private grow(): void {
+    const old = this.buckets;
+    const size = old.length * 2;
+    const buckets = new Array<T | null>(size).fill(null);
+    const mask = size - 1;
+    for (let e of old) {
+      while (e !== null) {
+        const next: T | null = e.nextInBucket;
+        const i = keyOf(e.localPort, e.remoteAddr, e.remotePort, this.salt, this.addrSalt) & mask;
+        e.nextInBucket = buckets[i]!;
+        buckets[i] = e;
+        e = next;
+      }
+    }
+    this.buckets = buckets;
+    this.mask = mask;
   }
 
   /** Removes `t`; false if it was not there. */
   delete(t: T): boolean {
-    const key = keyOf(t.localPort, t.remoteAddr, t.remotePort, this.salt);
+    const i = keyOf(t.localPort, t.remoteAddr, t.remotePort, this.salt, this.addrSalt) & this.mask;
     let prev: T | null = null;
-    let e = this.map.get(key) ?? null;
+    let e: T | null = this.buckets[i] ?? null;
     while (e !== null && e !== t) {
       prev = e;
       e = e.nextInBucket;
     }
     if (e === null) return false;
-    if (prev === null) {
-      if (t.nextInBucket === null) this.map.delete(key);
-      else this.map.set(key, t.nextInBucket);
-    } else prev.nextInBucket = t.nextInBucket;
+    if (prev === null) this.buckets[i] = t.nextInBucket;
+    else prev.nextInBucket = t.nextInBucket;
     t.nextInBucket = null;
     this.count--;
     return true;
@@ -80,14 +115,15 @@ export class TupleTable<T extends Tuple<T>> {
 
   values(): IterableIterator<T> {
     const out: T[] = [];
-    for (const e of this.map.values()) {
+    for (const e of this.buckets) {
       for (let x: T | null = e; x !== null; x = x.nextInBucket) out.push(x);
     }
     return out.values();
   }
 
   clear(): void {
-    this.map.clear();
+    this.buckets = new Array<T | null>(MIN_BUCKETS).fill(null);
+    this.mask = MIN_BUCKETS - 1;
     this.count = 0;
   }
 }

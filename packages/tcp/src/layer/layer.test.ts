@@ -191,6 +191,48 @@ describe('TCP layer: listeners', () => {
   });
 });
 
+describe('TCP layer: TIME-WAIT lets the flow go', () => {
+  /** We close first; the peer acknowledges and sends its FIN: our end sits in TIME-WAIT. */
+  async function inTimeWait(data?: Uint8Array) {
+    const rig = layerRig({ timeWait: 60_000, timestamps: false });
+    const flows: Flow[] = [];
+    rig.tcp.listen(80, (f) => flows.push(f));
+    const synAck = handshake(rig, 40001)!;
+    const flow = flows[0]!;
+    const ended = flow.shutdown();
+    rig.sent();
+    const payload = data ?? new Uint8Array(0);
+    rig.inject({ srcPort: 40001, dstPort: 80, flags: F.ACK | F.FIN, seq: 5001, ack: seqAdd(synAck.seq, 2), payload });
+    await ended;
+    return { rig, flow, conn: (flow as unknown as { conn: { flow: Flow | null } }).conn };
+  }
+
+  it('the connection no longer holds its flow, which still answers and is reported with nothing pending', async () => {
+    const { rig, flow, conn } = await inTimeWait();
+    expect(rig.tcp.connections()[1]).toMatchObject({ state: 'TIME-WAIT', pending: { reads: 0, writes: 0, writeBytes: 0 } });
+    expect(conn.flow).toBeNull();
+    await expect(flow.read()).resolves.toEqual({ eof: true });
+    await expect(flow.close()).resolves.toBeUndefined();
+    expect(() => flow.write(new Uint8Array(1))).toThrowError(expect.objectContaining({ code: 'ERR_CLOSED' }));
+    // TIME-WAIT itself goes on: a retransmitted FIN is acknowledged.
+    rig.sent();
+    rig.inject({ srcPort: 40001, dstPort: 80, flags: F.ACK | F.FIN, seq: 5001, ack: 0 });
+    expect(rig.sent()).toHaveLength(1);
+    // An abort from the application still ends it, counted as before.
+    flow.abort();
+    expect(rig.tcp.connectionCount).toBe(0);
+    expect(rig.tcp.stats.estabResets).toBe(1);
+  });
+
+  it('unread data stays readable after the flow is let go (reads take it from the connection directly), then EOF', async () => {
+    const { rig, flow, conn } = await inTimeWait(new Uint8Array([1, 2, 3]));
+    expect(conn.flow).toBeNull();
+    expect(rig.tcp.connections()[1]).toMatchObject({ state: 'TIME-WAIT', recvBuffered: 3 });
+    await expect(flow.read()).resolves.toMatchObject({ data: new Uint8Array([1, 2, 3]) });
+    await expect(flow.read()).resolves.toEqual({ eof: true });
+  });
+});
+
 describe('TCP layer: TIME-WAIT without timestamps', () => {
   it('a SYN reopens a TIME-WAIT tuple only when its sequence number lies beyond RCV.NXT (RFC 1122 §4.2.2.13)', async () => {
     const rig = layerRig({ timestamps: false });

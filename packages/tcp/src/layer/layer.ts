@@ -6,20 +6,20 @@ import {
 import { formatIpv4, readU16, readU32 } from '@stack/wire';
 import type { ResolvedTcpConfig } from '../config.js';
 import { listenerInput, resetFor } from '../engine/closed.js';
-import { TcpConnection } from '../engine/connection.js';
+import { TcpConnection, type TcpOpenOptions } from '../engine/connection.js';
 import { tcpIsn, type IsnSecret } from '../engine/isn.js';
 import { windowScaleFor } from '../engine/options.js';
 import { SegmentIn, SegmentOut, type TcpOutput } from '../engine/segment.js';
 import { TcpState } from '../engine/state.js';
 import { PROTOCOL_TCP, TcpFlags as F } from '../wire/fields.js';
-import { checkTcp, emitTcp, tcpBufferLen, tcpHeaderLen } from '../wire/segment.js';
+import { checkTcp, emitTcp, tcpHeaderLen } from '../wire/segment.js';
 import type { TcpOptions } from '../wire/options.js';
 import { connectionConfig, resolveTcpLayerConfig, type ResolvedTcpLayerConfig, type TcpLayerConfig } from './config.js';
 import { Conn, type ConnectSettle } from './conn.js';
 import { TupleTable } from './demux.js';
 import { TcpFlow, type FlowHost } from './flow.js';
 import { ListenerImpl, type ListenerHost } from './listener.js';
-import { EphemeralPorts } from './ports.js';
+import { EphemeralPorts, type PortCheck } from './ports.js';
 import { DeadlineQueue } from './timers.js';
 import { COOKIE_SLOT_MS, SynCookies } from './syncookie.js';
 
@@ -103,6 +103,9 @@ function gsoOf(off: IpOffloads | undefined): number {
 /** Iterations of one service pass before it yields (each polls the engine once). */
 const SERVICE_ROUNDS = 16;
 
+/** What `connect` resolves with. */
+type ConnectResult = { flow: TcpFlow; error?: undefined } | { error: ConnectError; flow?: undefined };
+
 /** The TCP layer: a TcpLayer plus what stack-direct and tests use. */
 export interface Tcp extends TcpLayer {
   readonly config: ResolvedTcpLayerConfig;
@@ -113,7 +116,7 @@ export interface Tcp extends TcpLayer {
   readonly connectionCount: number;
 }
 
-class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
+class TcpLayerImpl implements Tcp, FlowHost, ListenerHost, PortCheck {
   readonly stats = newStats();
   private readonly table: TupleTable<Conn>;
   private readonly listeners = new Map<number, ListenerImpl>();
@@ -131,6 +134,8 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
   // Transmit: the segment being written by the one preallocated fill (ip.write calls it synchronously).
   private txSeg: SegmentOut | null = null;
   private txConn: Conn | null = null;
+  /** The TCP header length of `txSeg` (its options measured once per segment). */
+  private txHeaderLen = 0;
   private readonly rstSeg = new SegmentOut();
   /** The checksum of the segment being written is the device's to finish (checksum offload). */
   private txPartial = false;
@@ -138,7 +143,7 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
   private readonly emitPartial: { src: number; dst: number; checksum: 'compute' | 'partial' } = { src: 0, dst: 0, checksum: 'partial' };
   private readonly txFill = (buf: Uint8Array, src: number, dst: number): void => {
     const seg = this.txSeg!;
-    seg.copyPayload(buf.subarray(tcpHeaderLen(seg)));
+    if (seg.payloadLength > 0) seg.copyPayload(buf.subarray(this.txHeaderLen));
     const o = this.txPartial ? this.emitPartial : this.emitFull; // reused: nothing allocated per segment
     o.src = src;
     o.dst = dst;
@@ -151,6 +156,14 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
     src: 0, dontFragment: true, gsoSize: 0, l4ChecksumOffset: TCP_CHECKSUM_OFFSET,
   };
   private readonly out: TcpOutput = { emit: (seg) => this.emitFor(this.txConn!, seg) };
+  /** The resolve function `takeResolve` was last handed (taken at once by `connect`). */
+  private taken: ConnectSettle | null = null;
+  /** A promise executor that only hands its resolve out: no closure per connect. */
+  private readonly takeResolve = (resolve: ConnectSettle): void => {
+    this.taken = resolve;
+  };
+  /** What `openOptions` fills for every connect and accepted SYN. */
+  private readonly openOpts: { localPort: number; remotePort: number; iss: number; config: ResolvedTcpConfig; tsOffset: number; mtu: number; gsoMaxSize: number };
 
   constructor(
     private readonly ip: IpLayer,
@@ -158,6 +171,7 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
     readonly config: ResolvedTcpLayerConfig,
   ) {
     this.connCfg = connectionConfig(config);
+    this.openOpts = { localPort: 0, remotePort: 0, iss: 0, config: this.connCfg, tsOffset: 0, mtu: 0, gsoMaxSize: 0 };
     this.isnSecret = secret(deps.random);
     this.tsSecret = secret(deps.random);
     this.ports = new EphemeralPorts(config.ephemeralMin, config.ephemeralMax, secret(deps.random), secret(deps.random));
@@ -188,13 +202,13 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
     return l;
   }
 
-  connect(dst: number, port: number, options: ConnectOptions = {}): Promise<{ flow: TcpFlow; error?: undefined } | { error: ConnectError; flow?: undefined }> {
+  connect(dst: number, port: number, options?: ConnectOptions): Promise<{ flow: TcpFlow; error?: undefined } | { error: ConnectError; flow?: undefined }> {
     if (this.closed) throw new StackError('ERR_CLOSED', 'tcp: connect after close');
     if (typeof dst !== 'number' || !Number.isInteger(dst) || dst < 0 || dst > 0xffff_ffff) {
       throw new StackError('ERR_INVALID_ARGUMENT', `tcp: destination must be an IPv4 address (integer 0..2^32-1), got ${String(dst)}`);
     }
     if (!validPort(port, 1)) throw new StackError('ERR_INVALID_ARGUMENT', `tcp: destination port must be an integer 1..65535, got ${String(port)}`);
-    const timeout = options.timeout;
+    const timeout = options?.timeout;
     if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0)) {
       throw new StackError('ERR_INVALID_ARGUMENT', `tcp: connect timeout must be a positive number of ms, got ${String(timeout)}`);
     }
@@ -206,30 +220,51 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
     if (this.table.size >= this.config.maxConnections) {
       throw new StackError('ERR_LIMIT', `tcp: ${this.table.size} connections open, maxConnections is ${this.config.maxConnections}`);
     }
-    let local = options.localPort ?? 0;
+    let local = options?.localPort ?? 0;
     if (local !== 0) {
       if (!validPort(local, 1)) throw new StackError('ERR_INVALID_ARGUMENT', `tcp: localPort must be an integer 1..65535, got ${String(local)}`);
       if (this.table.has(src, local, dst, port)) throw new StackError('ERR_PORT_IN_USE', `tcp: ${formatIpv4(src)}:${local} to ${formatIpv4(dst)}:${port} is in use`);
     } else {
-      local = this.ports.pick(src, dst, port, (p) => !this.listeners.has(p) && !this.table.has(src, p, dst, port));
+      local = this.ports.pick(src, dst, port, this);
       if (local < 0) {
         throw new StackError('ERR_NO_PORTS', `tcp: every ephemeral port (${this.config.ephemeralMin}..${this.config.ephemeralMax}) toward ${formatIpv4(dst)}:${port} is in use`);
       }
     }
     const now = this.deps.scheduler.now();
     const off = this.ip.offloads?.(dst);
-    const engine = TcpConnection.connect({
-      localPort: local, remotePort: port, iss: tcpIsn(this.isnSecret, src, local, dst, port, now), config: this.connCfg,
-      tsOffset: this.tsOffset(src, local, dst, port), mtu: this.ip.mtu(dst), gsoMaxSize: gsoOf(off),
-    });
+    const engine = TcpConnection.connect(this.openOptions(src, local, dst, port, now, off));
     const c = new Conn(engine, src, local, dst, port, off?.txChecksumOffload ?? false);
     if (timeout !== undefined) c.connectDeadline = now + timeout;
     this.table.add(c);
     this.stats.activeOpens++;
-    return new Promise((resolve) => {
-      c.connectSettle = resolve;
-      this.service(c, now);
-    });
+    // The executor only hands its resolve out: no closure per connect.
+    const settled = new Promise<ConnectResult>(this.takeResolve);
+    c.connectSettle = this.taken;
+    this.taken = null;
+    this.service(c, now);
+    return settled;
+  }
+
+  /**
+   * The open options of a new connection (its ISS by RFC 6528, its
+   * timestamp offset, route MTU and GSO size), in one object reused for
+   * every open: the engine reads it while it builds the connection and
+   * keeps none of it.
+   */
+  private openOptions(local: number, localPort: number, remote: number, remotePort: number, now: number, off: IpOffloads | undefined): TcpOpenOptions {
+    const o = this.openOpts;
+    o.localPort = localPort;
+    o.remotePort = remotePort;
+    o.iss = tcpIsn(this.isnSecret, local, localPort, remote, remotePort, now);
+    o.tsOffset = this.tsOffset(local, localPort, remote, remotePort);
+    o.mtu = this.ip.mtu(remote);
+    o.gsoMaxSize = gsoOf(off);
+    return o;
+  }
+
+  /** An ephemeral port candidate for `connect`: not a listening port, and the 4-tuple not in use. */
+  portFree(localAddr: number, localPort: number, remoteAddr: number, remotePort: number): boolean {
+    return !this.listeners.has(localPort) && !this.table.has(localAddr, localPort, remoteAddr, remotePort);
   }
 
   /** RFC 7323 §5.4: a per-connection offset for our timestamps, a keyed hash of the 4-tuple (as Linux). */
@@ -323,11 +358,7 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
     }
     const local = info.dst;
     const off = this.ip.offloads?.(info.src);
-    const engine = TcpConnection.accept(seg, {
-      localPort: seg.dstPort, remotePort: seg.srcPort, iss: tcpIsn(this.isnSecret, local, seg.dstPort, info.src, seg.srcPort, now),
-      config: this.connCfg, tsOffset: this.tsOffset(local, seg.dstPort, info.src, seg.srcPort), mtu: this.ip.mtu(info.src),
-      gsoMaxSize: gsoOf(off),
-    });
+    const engine = TcpConnection.accept(seg, this.openOptions(local, seg.dstPort, info.src, seg.srcPort, now, off));
     const c = new Conn(engine, local, seg.dstPort, info.src, seg.srcPort, off?.txChecksumOffload ?? false);
     c.listener = l;
     c.halfOpen = true;
@@ -502,10 +533,25 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
       this.retire(c, null);
       return;
     }
+    if (c.flow !== null && e.state === TcpState.TIME_WAIT) this.releaseFlow(c);
     const d = e.nextDeadline();
     // -Infinity after a poll means a segment could not go out: look again shortly rather than spin.
     const cd = c.connectDeadline;
     this.timers.set(c, d === -Infinity ? Math.min(now + 1, cd) : d < cd ? d : cd);
+  }
+
+  /**
+   * Lets go of a connection's flow in TIME-WAIT once nothing of it waits:
+   * both FINs are through, so reads answer at once and writes are over, and
+   * the flow needs no more calls from the layer. A busy server holds many
+   * connections in TIME-WAIT; this way each holds less (the application
+   * keeps the flow alive as long as it wants it: the flow keeps its `Conn`).
+   */
+  private releaseFlow(c: Conn): void {
+    const p = c.flow!.pending;
+    if (p.reads > 0 || p.writes > 0) return;
+    c.flow = null;
+    c.flowReleased = true;
   }
 
   /** Handshake outcomes: a connect settles, a half-open connection leaves the SYN queue. */
@@ -581,7 +627,7 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
     c.retired = true;
     if (error !== null && c.failed === null) c.failed = error;
     this.table.delete(c);
-    this.timers.set(c, Infinity);
+    this.timers.remove(c);
     const e = c.engine;
     if (c.connectSettle !== null) {
       const settle = c.connectSettle;
@@ -596,9 +642,9 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
       c.listener = null;
       c.halfOpen = false;
     }
-    if (c.flow !== null) {
+    if (c.flow !== null || c.flowReleased) {
       if (e.error === 'reset' || e.error === 'aborted') this.stats.estabResets++;
-      c.flow.notify();
+      c.flow?.notify();
     }
   }
 
@@ -618,7 +664,9 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
   /** Writes one segment through IP. A segment IP refuses counts as lost: the retransmission timer covers it. */
   private send(seg: SegmentOut, dst: number, options: IpWriteOptions): boolean {
     this.txSeg = seg;
-    const err = this.ip.write(dst, PROTOCOL_TCP, tcpBufferLen(seg), this.txFill, options);
+    const headerLen = tcpHeaderLen(seg);
+    this.txHeaderLen = headerLen;
+    const err = this.ip.write(dst, PROTOCOL_TCP, headerLen + seg.payloadLength, this.txFill, options);
     this.txSeg = null;
     if (err === null) this.stats.tx++;
     else this.stats.txErrors++;
@@ -657,7 +705,7 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost {
       const { localPort: _l, remotePort: _r, ...info } = c.engine.info();
       out.push({
         local: `${formatIpv4(c.localAddr)}:${c.localPort}`, remote: `${formatIpv4(c.remoteAddr)}:${c.remotePort}`,
-        ...info, state: info.state, ...(c.flow === null ? {} : { pending: c.flow.pending }),
+        ...info, state: info.state, ...(c.flow !== null ? { pending: c.flow.pending } : c.flowReleased ? { pending: { reads: 0, writes: 0, writeBytes: 0 } } : {}),
       });
     }
     return out;

@@ -4,21 +4,24 @@ import type { Cancel, Scheduler } from '@stack/interfaces';
 export interface Timed {
   /** Absolute ms at which it wants to be polled, or Infinity. Owned by `DeadlineQueue`. */
   deadline: number;
-  /** The time of its earliest live entry in the heap, or Infinity. Owned by `DeadlineQueue`. */
+  /** The time of its entry in the heap, or Infinity when it has none. Owned by `DeadlineQueue`. */
   queued: number;
+  /** Where its entry is in the heap, or -1. Owned by `DeadlineQueue`. */
+  heapIndex: number;
 }
 
 /**
  * All of a layer's connection timers behind ONE scheduler timer (DESIGN.md:
  * never a timer per connection): a binary min-heap of (time, item) in two
- * parallel arrays, with lazy deletion. Moving a deadline earlier pushes a new
- * entry and leaves the old one to be skipped when it surfaces (its time no
- * longer matches the item's `queued`); moving it later pushes nothing: the
- * earlier entry surfaces first and is pushed again then, at the item's
- * deadline (most moves are later ones: every ACK pushes the retransmission
- * timer back). Pushing allocates nothing once the arrays have grown;
- * the scheduler timer is re-armed only when the earliest deadline moves
- * earlier.
+ * parallel arrays, at most one entry per item (each item knows its place,
+ * `heapIndex`). Moving a deadline earlier moves the entry up in place;
+ * moving it later (or to Infinity) changes nothing in the heap: the entry
+ * surfaces at its old time and is then moved down to the item's deadline,
+ * or dropped (most moves are later ones: every ACK pushes the
+ * retransmission timer back). `remove` takes an item's entry out at once,
+ * so the heap never holds on to a connection the layer has let go of.
+ * Nothing is allocated once the arrays have grown; the scheduler timer is
+ * re-armed only when the earliest deadline moves earlier.
  */
 export class DeadlineQueue<T extends Timed> {
   private readonly times: number[] = [];
@@ -34,7 +37,7 @@ export class DeadlineQueue<T extends Timed> {
     private readonly due: (item: T, now: number) => void,
   ) {}
 
-  /** Entries in the heap, stale ones included (for tests). */
+  /** Entries in the heap: items with a deadline, and ones whose deadline moved later or away since they were queued (for tests). */
   get size(): number {
     return this.times.length;
   }
@@ -43,15 +46,30 @@ export class DeadlineQueue<T extends Timed> {
   set(item: T, time: number): void {
     if (time === item.deadline) return;
     item.deadline = time;
-    if (time >= item.queued) return; // an entry at or before it surfaces first, and re-queues it then
+    if (time >= item.queued) return; // its entry surfaces first, and is moved to the deadline (or dropped) then
     item.queued = time;
-    this.push(time, item);
+    const i = item.heapIndex;
+    if (i < 0) this.push(time, item);
+    else {
+      this.times[i] = time;
+      this.up(i, time, item);
+    }
     if (!this.running && time < this.timerAt) this.arm(time);
+  }
+
+  /** Forgets `item`: no deadline, and no entry left in the heap that refers to it. */
+  remove(item: T): void {
+    item.deadline = Infinity;
+    const i = item.heapIndex;
+    if (i >= 0) this.removeAt(i);
   }
 
   /** Drops every entry and the scheduler timer. */
   clear(): void {
-    for (const item of this.items) item.queued = Infinity;
+    for (const item of this.items) {
+      item.queued = Infinity;
+      item.heapIndex = -1;
+    }
     this.times.length = 0;
     this.items.length = 0;
     this.timer?.();
@@ -69,75 +87,94 @@ export class DeadlineQueue<T extends Timed> {
     this.timer = null;
     this.timerAt = Infinity;
     const now = this.scheduler.now();
+    const t = this.times;
     this.running = true;
     try {
       // Items re-armed for `now` or earlier while we run are taken in this same pass, within a budget: an
       // item that keeps asking for a time already past yields to the scheduler (whose step limit then
       // reports the livelock) instead of spinning here forever.
-      let budget = this.times.length * 2 + 1024;
-      while (this.times.length > 0 && this.times[0]! <= now && budget-- > 0) {
-        const time = this.times[0]!;
-        const item = this.pop();
-        if (item.queued !== time) continue; // stale: the deadline moved earlier
-        item.queued = Infinity;
+      let budget = t.length * 2 + 1024;
+      while (t.length > 0 && t[0]! <= now && budget-- > 0) {
+        const item = this.items[0]!;
         const d = item.deadline;
         if (d > now) {
-          // Moved later since it was queued (or to Infinity: dropped).
-          if (d !== Infinity) {
+          // Moved later since it was queued: down the heap to its deadline, or out (Infinity).
+          if (d === Infinity) this.removeAt(0);
+          else {
             item.queued = d;
-            this.push(d, item);
+            t[0] = d;
+            this.down(0, d, item);
           }
           continue;
         }
+        this.removeAt(0);
         item.deadline = Infinity;
         this.due(item, now);
       }
     } finally {
       this.running = false;
-      // Skip stale heads so the timer is armed for a real deadline.
-      while (this.times.length > 0 && this.items[0]!.queued !== this.times[0]) this.pop();
-      if (this.times.length > 0) this.arm(this.times[0]!);
+      if (t.length > 0) this.arm(t[0]!);
     }
   }
 
   private push(time: number, item: T): void {
+    const i = this.times.length;
+    this.times.push(time);
+    this.items.push(item);
+    this.up(i, time, item);
+  }
+
+  /** Takes out the entry at `i` (its item is left with no entry). */
+  private removeAt(i: number): void {
     const t = this.times;
     const it = this.items;
-    let i = t.length;
-    t.push(time);
-    it.push(item);
+    const gone = it[i]!;
+    gone.queued = Infinity;
+    gone.heapIndex = -1;
+    const lastTime = t.pop()!;
+    const lastItem = it.pop()!;
+    if (i === t.length) return;
+    t[i] = lastTime;
+    if (i > 0 && t[(i - 1) >> 1]! > lastTime) this.up(i, lastTime, lastItem);
+    else this.down(i, lastTime, lastItem);
+  }
+
+  /** Moves (time, item), placed at `i`, up to where its parent is not later. */
+  private up(i: number, time: number, item: T): void {
+    const t = this.times;
+    const it = this.items;
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (t[parent]! <= time) break;
+      const p = it[parent]!;
       t[i] = t[parent]!;
-      it[i] = it[parent]!;
+      it[i] = p;
+      p.heapIndex = i;
       i = parent;
     }
     t[i] = time;
     it[i] = item;
+    item.heapIndex = i;
   }
 
-  private pop(): T {
+  /** Moves (time, item), placed at `i`, down to where no child is earlier. */
+  private down(i: number, time: number, item: T): void {
     const t = this.times;
     const it = this.items;
-    const top = it[0]!;
-    const lastTime = t.pop()!;
-    const lastItem = it.pop()!;
     const n = t.length;
-    if (n > 0) {
-      let i = 0;
-      for (;;) {
-        let c = 2 * i + 1;
-        if (c >= n) break;
-        if (c + 1 < n && t[c + 1]! < t[c]!) c++;
-        if (t[c]! >= lastTime) break;
-        t[i] = t[c]!;
-        it[i] = it[c]!;
-        i = c;
-      }
-      t[i] = lastTime;
-      it[i] = lastItem;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && t[c + 1]! < t[c]!) c++;
+      if (t[c]! >= time) break;
+      const child = it[c]!;
+      t[i] = t[c]!;
+      it[i] = child;
+      child.heapIndex = i;
+      i = c;
     }
-    return top;
+    t[i] = time;
+    it[i] = item;
+    item.heapIndex = i;
   }
 }
