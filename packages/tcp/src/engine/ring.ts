@@ -1,6 +1,8 @@
 /** Storage grows in multiples of this (the first allocation is what is needed, rounded up to it). */
 const STORAGE_UNIT = 64;
 const EMPTY = new Uint8Array(0);
+/** Copies up to this many bytes go byte by byte (see `peek`). */
+const SMALL_COPY = 128;
 
 /**
  * A fixed-capacity byte ring: the send and receive buffers of a connection
@@ -100,6 +102,13 @@ export class RingBuffer {
     if (n === 0) return;
     const cap = this.buf.length;
     const start = (this.head + offset) % cap;
+    if (n <= SMALL_COPY) {
+      // A few bytes (an echo, a request): a loop. `subarray` on small storage is an allocation, and V8
+      // first moves the storage off the heap for it.
+      const buf = this.buf;
+      for (let i = 0, j = start; i < n; i++, j = j + 1 === cap ? 0 : j + 1) into[i] = buf[j]!;
+      return;
+    }
     const first = Math.min(n, cap - start);
     into.set(this.buf.subarray(start, start + first), 0);
     if (first < n) into.set(this.buf.subarray(0, n - first), first);

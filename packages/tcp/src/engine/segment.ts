@@ -51,7 +51,9 @@ export class SegmentIn extends SegmentHeader {
     this.urgentPointer = readU16(segment, TcpField.URGENT_POINTER);
     const err = readTcpOptions(segment, this.options);
     if (err !== null) return err;
-    this.payload = segment.subarray((segment[TcpField.DATA_OFFSET]! >>> 4) * 4);
+    const data = (segment[TcpField.DATA_OFFSET]! >>> 4) * 4;
+    // No view for a segment without payload (most ACKs): a subarray is an allocation.
+    this.payload = data < segment.length ? segment.subarray(data) : EMPTY;
     return null;
   }
 
