@@ -1,4 +1,5 @@
 import type { Ipv4Address, Random } from '@stack/interfaces';
+import { halfSipHashWords } from '@stack/wire';
 
 /** Counters an `IdentGenerator` spreads destinations over by default (a power of two, as Linux's `ip_idents`). */
 export const IDENT_COUNTERS = 2048;
@@ -7,37 +8,14 @@ export const IDENT_COUNTERS = 2048;
 const START_DOMAIN = 0x100;
 
 /**
- * HalfSipHash-2-4 with a 32-bit result (Aumasson & Bernstein's SipHash
- * family, the 32-bit variant Linux calls hsiphash) of the 12-byte message
- * made of `m0`, `m1`, `m2` as little-endian words, under the 64-bit key
- * (`k0`, `k1`). A keyed pseudo-random function: without the key its outputs
- * cannot be predicted. Allocation-free.
+ * HalfSipHash-2-4 with a 32-bit result (`@stack/wire`'s, the 32-bit
+ * variant Linux calls hsiphash) of the 12-byte message made of `m0`, `m1`,
+ * `m2` as little-endian words, under the 64-bit key (`k0`, `k1`). A keyed
+ * pseudo-random function: without the key its outputs cannot be predicted.
+ * Allocation-free.
  */
 export function halfSipHash24(k0: number, k1: number, m0: number, m1: number, m2: number): number {
-  let v0 = k0 | 0;
-  let v1 = k1 | 0;
-  let v2 = (0x6c796765 ^ k0) | 0;
-  let v3 = (0x74656462 ^ k1) | 0;
-  // Three message words, then the final word holding the length (12) in its top byte.
-  for (let w = 0; w < 4; w++) {
-    const m = w === 0 ? m0 | 0 : w === 1 ? m1 | 0 : w === 2 ? m2 | 0 : 12 << 24;
-    v3 ^= m;
-    for (let r = 0; r < 2; r++) {
-      v0 = (v0 + v1) | 0; v1 = (v1 << 5) | (v1 >>> 27); v1 ^= v0; v0 = (v0 << 16) | (v0 >>> 16);
-      v2 = (v2 + v3) | 0; v3 = (v3 << 8) | (v3 >>> 24); v3 ^= v2;
-      v0 = (v0 + v3) | 0; v3 = (v3 << 7) | (v3 >>> 25); v3 ^= v0;
-      v2 = (v2 + v1) | 0; v1 = (v1 << 13) | (v1 >>> 19); v1 ^= v2; v2 = (v2 << 16) | (v2 >>> 16);
-    }
-    v0 ^= m;
-  }
-  v2 ^= 0xff;
-  for (let r = 0; r < 4; r++) {
-    v0 = (v0 + v1) | 0; v1 = (v1 << 5) | (v1 >>> 27); v1 ^= v0; v0 = (v0 << 16) | (v0 >>> 16);
-    v2 = (v2 + v3) | 0; v3 = (v3 << 8) | (v3 >>> 24); v3 ^= v2;
-    v0 = (v0 + v3) | 0; v3 = (v3 << 7) | (v3 >>> 25); v3 ^= v0;
-    v2 = (v2 + v1) | 0; v1 = (v1 << 13) | (v1 >>> 19); v1 ^= v2; v2 = (v2 << 16) | (v2 >>> 16);
-  }
-  return (v1 ^ v3) >>> 0;
+  return halfSipHashWords(k0, k1, 3, m0, m1, m2, 0, 0, 12 << 24);
 }
 
 /**

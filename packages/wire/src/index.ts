@@ -9,3 +9,4 @@ export * from './checksum.js';
 export * from './address.js';
 export * from './hex.js';
 export * from './protocols.js';
+export * from './siphash.js';
