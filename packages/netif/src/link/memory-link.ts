@@ -118,6 +118,8 @@ export interface LinkDevice extends NetDevice {
   readonly up: boolean;
   /** Frames sent from this end and not yet delivered. */
   readonly inFlight: number;
+  /** Memory for the next frame from this end's ring (`NetDevice.txBuffer`): transmitted, it is queued without a copy. */
+  txBuffer(length: number): Uint8Array;
 }
 
 const WHERE = 'memoryLink';
