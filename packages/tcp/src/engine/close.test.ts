@@ -68,6 +68,44 @@ describe('closing', () => {
     ]).done();
   });
 
+  it('after the peer\'s FIN, receive storage goes back once the reader has emptied it (CLOSE-WAIT, TIME-WAIT)', () => {
+    const recvStorage = (c: unknown): number => (c as { t: { recvBuf: { allocated: number } } }).t.recvBuf.allocated;
+    plain().run([
+      [20, '<', 'P. 1:6(5) ack 1 win 65535'],
+      [20, '>', '. 1:1(0) ack 6'],
+      [21, 'call', (c) => expect(recvStorage(c)).toBeGreaterThan(0)],
+      [22, '<', 'F. 6:6(0) ack 1 win 65535'],
+      [22, '>', '. 1:1(0) ack 7'],
+      [23, 'call', (c) => {
+        expect(c.state).toBe(TcpState.CLOSE_WAIT);
+        expect(recvStorage(c)).toBeGreaterThan(0); // unread bytes stay
+        expect(c.readable).toBe(5);
+        expect(c.take(3)).toEqual(pattern(1, 3));
+        expect(recvStorage(c)).toBeGreaterThan(0);
+        expect(c.take(10)).toEqual(pattern(1, 5).subarray(3));
+        expect(recvStorage(c)).toBe(0); // all read, nothing more can come
+        expect(c.eof).toBe(true);
+      }],
+    ]).done();
+    // Everything read before the FIN: the storage goes when the FIN arrives, here in FIN-WAIT-2 → TIME-WAIT.
+    plain({ timeWait: 5000 }).run([
+      [20, '<', 'P. 1:6(5) ack 1 win 65535'],
+      [20, '>', '. 1:1(0) ack 6'],
+      [21, 'call', (c) => {
+        expect(c.take(10)).toEqual(pattern(1, 5));
+        expect(recvStorage(c)).toBeGreaterThan(0); // kept for what comes next
+        c.shutdown();
+      }],
+      [21, '>', 'F. 1:1(0) ack 6'],
+      [30, '<', 'F. 6:6(0) ack 2 win 65535'],
+      [30, '>', '. 2:2(0) ack 7'],
+      [31, 'call', (c) => {
+        expect(c.state).toBe(TcpState.TIME_WAIT);
+        expect(recvStorage(c)).toBe(0);
+      }],
+    ]).done();
+  });
+
   it('TIME-WAIT acknowledges a retransmitted FIN and restarts its timer', () => {
     plain({ timeWait: 5000 }).run([
       [20, 'call', (c) => c.shutdown()],

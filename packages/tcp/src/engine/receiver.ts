@@ -79,6 +79,9 @@ export function receiveData(t: Tcb, seg: SegmentIn, now: number): void {
     t.rcvNxt = seqAdd(t.rcvNxt, 1);
     t.finReceived = true;
     t.ackNow = true;
+    // Nothing more can arrive: storage the reader has emptied goes back now, not when the connection ends
+    // (a server holds many connections in CLOSE-WAIT and TIME-WAIT).
+    if (t.recvBuf.length === 0) t.recvBuf.clear();
     if (t.st === TcpState.ESTABLISHED) t.st = TcpState.CLOSE_WAIT;
     else if (t.st === TcpState.FIN_WAIT_1) t.st = TcpState.CLOSING; // our FIN not yet acked, else we would be in FIN-WAIT-2
     else if (t.st === TcpState.FIN_WAIT_2) t.enterTimeWait(now);
@@ -158,6 +161,8 @@ export function windowStep(t: Tcb): number {
  * what the peer was last told, so small reads add up to an update.
  */
 export function afterRead(t: Tcb, n: number): void {
+  // The last bytes after the peer's FIN were read: nothing more arrives, the storage goes back.
+  if (t.finReceived && t.recvBuf.length === 0) t.recvBuf.clear();
   if (n === 0 || !receiving(t)) return;
   const advertisable = Math.min(t.recvBuf.free >>> t.rcvWs, 0xffff) << t.rcvWs;
   if (advertisable - Math.max(seqDiff(t.rcvAdvRight, t.rcvNxt), 0) >= windowStep(t)) t.ackNow = true;
