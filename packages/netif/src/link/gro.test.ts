@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { RxMeta } from '@stack/interfaces';
-import { checksumValid, fromHex, pseudoHeaderSum, readU16, readU32, toHex, writeU16 } from '@stack/wire';
+import { checksum, checksumValid, fromHex, pseudoHeaderSum, readU16, readU32, toHex, writeU16 } from '@stack/wire';
 import { gsoFrame } from '../../test/frames.js';
 import { TcpCoalescer } from './gro.js';
 import { segmentGso } from './software-offload.js';
@@ -100,6 +100,24 @@ describe('TcpCoalescer', () => {
     gro.flush();
     expect(up.map((u) => read(u.frame).seq)).toEqual([1, 201, 301, 451, 551]);
     expect(gro.stats).toEqual({ merged: 0, packets: 0 });
+  });
+
+  it('does not merge a segment whose TOS (an ECN CE mark), TTL or DF differs from the first', () => {
+    const { gro, up } = coalescer();
+    const ip = (f: Uint8Array, at: number, value: number): Uint8Array => {
+      f[14 + at] = value;
+      writeU16(f, 14 + 10, 0);
+      writeU16(f, 14 + 10, checksum(f, 14, 34));
+      return f;
+    };
+    gro.push(seg(pattern(100), 1), PLAIN);
+    gro.push(ip(seg(pattern(100), 101), 1, 0x03), PLAIN); // CE
+    gro.push(ip(seg(pattern(100), 201), 8, 63), PLAIN); // TTL
+    gro.push(ip(seg(pattern(100), 301), 6, 0x00), PLAIN); // DF clear
+    gro.flush();
+    expect(up.map((u) => read(u.frame).seq)).toEqual([1, 101, 201, 301]);
+    expect(up[1]!.frame[15]).toBe(0x03);
+    expect(up.every((u) => u.meta.checksumVerified)).toBe(true);
   });
 
   it('passes control segments and pure ACKs up alone, in order, after what was held', () => {

@@ -10,7 +10,7 @@ import { Eth } from '../ethernet.js';
 // Headers are read by named offset (RFC 791 §3.1, RFC 9293 §3.1).
 
 /** IPv4 header offsets used here (RFC 791 §3.1). */
-const Ip = { VIHL: 0, TOTAL_LENGTH: 2, FLAGS_FRAGMENT: 6, PROTOCOL: 9, CHECKSUM: 10, SRC: 12, DST: 16, HEADER: 20 } as const;
+const Ip = { VIHL: 0, TOS: 1, TOTAL_LENGTH: 2, FLAGS_FRAGMENT: 6, TTL: 8, PROTOCOL: 9, CHECKSUM: 10, SRC: 12, DST: 16, HEADER: 20 } as const;
 /** TCP header offsets and flag bits used here (RFC 9293 §3.1). */
 const Tcp = { SRC_PORT: 0, SEQ: 4, ACK: 8, DATA_OFFSET: 12, FLAGS: 13, WINDOW: 14, CHECKSUM: 16, MIN: 20, ACK_FLAG: 0x10, PSH: 0x08 } as const;
 const ETHERTYPE_IPV4 = 0x0800;
@@ -41,7 +41,8 @@ export interface GroStats {
  * A segment joins the one held when it is IPv4 (no options, not a fragment)
  * + TCP with payload, flags ACK or ACK|PSH only, from the same flow, its
  * sequence number right after the held bytes, the same ACK number, window
- * and options bytes (timestamps included), no longer than the first
+ * and options bytes (timestamps included), the same TOS (ECN bits), TTL
+ * and DF, no longer than the first
  * segment (the sender's MSS), and the total stays within 65,535 bytes of IP
  * packet; a PSH ends the merge. Checksums are verified per segment unless
  * the device did (`RxMeta.checksumVerified`); a segment that fails goes up
@@ -194,8 +195,11 @@ export class TcpCoalescer {
     if (thl !== this.thl || n > this.mss || Ip.HEADER + thl + this.payload + n > MAX_PACKET) return false;
     if (readU32(frame, L4 + Tcp.SEQ) !== this.nextSeq || readU32(frame, L4 + Tcp.ACK) !== this.ack) return false;
     if (readU32(frame, L3 + Ip.SRC) !== this.src || readU32(frame, L3 + Ip.DST) !== this.dst) return false;
-    if (readU32(frame, L4 + Tcp.SRC_PORT) !== this.ports || readU16(frame, L4 + Tcp.WINDOW) !== this.window) return false;
+    // TOS (DSCP and the ECN bits: a CE mark must not vanish into the first segment's header), TTL and DF as
+    // the first segment's, as Linux's inet_gro_receive asks.
     const first = this.held[0]!;
+    if (frame[L3 + Ip.TOS] !== first[L3 + Ip.TOS] || frame[L3 + Ip.TTL] !== first[L3 + Ip.TTL] || frame[L3 + Ip.FLAGS_FRAGMENT] !== first[L3 + Ip.FLAGS_FRAGMENT]) return false;
+    if (readU32(frame, L4 + Tcp.SRC_PORT) !== this.ports || readU16(frame, L4 + Tcp.WINDOW) !== this.window) return false;
     for (let i = L4 + Tcp.MIN; i < L4 + thl; i++) if (frame[i] !== first[i]) return false;
     return true;
   }
