@@ -102,7 +102,7 @@ describe('TcpCoalescer', () => {
     expect(gro.stats).toEqual({ merged: 0, packets: 0 });
   });
 
-  it('does not merge a segment whose TOS (an ECN CE mark), TTL or DF differs from the first', () => {
+  it('does not merge a segment whose Ethernet header, TOS (an ECN CE mark), TTL or DF differs from the first', () => {
     const { gro, up } = coalescer();
     const ip = (f: Uint8Array, at: number, value: number): Uint8Array => {
       f[14 + at] = value;
@@ -114,8 +114,12 @@ describe('TcpCoalescer', () => {
     gro.push(ip(seg(pattern(100), 101), 1, 0x03), PLAIN); // CE
     gro.push(ip(seg(pattern(100), 201), 8, 63), PLAIN); // TTL
     gro.push(ip(seg(pattern(100), 301), 6, 0x00), PLAIN); // DF clear
+    const otherMac = seg(pattern(100), 501);
+    otherMac[5] = 0x09; // another destination MAC
+    gro.push(seg(pattern(100), 401), PLAIN);
+    gro.push(otherMac, PLAIN);
     gro.flush();
-    expect(up.map((u) => read(u.frame).seq)).toEqual([1, 101, 201, 301]);
+    expect(up.map((u) => read(u.frame).seq)).toEqual([1, 101, 201, 301, 401, 501]);
     expect(up[1]!.frame[15]).toBe(0x03);
     expect(up.every((u) => u.meta.checksumVerified)).toBe(true);
   });

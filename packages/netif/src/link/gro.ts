@@ -41,8 +41,8 @@ export interface GroStats {
  * A segment joins the one held when it is IPv4 (no options, not a fragment)
  * + TCP with payload, flags ACK or ACK|PSH only, from the same flow, its
  * sequence number right after the held bytes, the same ACK number, window
- * and options bytes (timestamps included), the same TOS (ECN bits), TTL
- * and DF, no longer than the first
+ * and options bytes (timestamps included), the same Ethernet header, TOS
+ * (ECN bits), TTL and DF, no longer than the first
  * segment (the sender's MSS), and the total stays within 65,535 bytes of IP
  * packet; a PSH ends the merge. Checksums are verified per segment unless
  * the device did (`RxMeta.checksumVerified`); a segment that fails goes up
@@ -195,9 +195,10 @@ export class TcpCoalescer {
     if (thl !== this.thl || n > this.mss || Ip.HEADER + thl + this.payload + n > MAX_PACKET) return false;
     if (readU32(frame, L4 + Tcp.SEQ) !== this.nextSeq || readU32(frame, L4 + Tcp.ACK) !== this.ack) return false;
     if (readU32(frame, L3 + Ip.SRC) !== this.src || readU32(frame, L3 + Ip.DST) !== this.dst) return false;
-    // TOS (DSCP and the ECN bits: a CE mark must not vanish into the first segment's header), TTL and DF as
-    // the first segment's, as Linux's inet_gro_receive asks.
+    // The Ethernet header (dev_gro_receive), then TOS (DSCP and the ECN bits: a CE mark must not vanish into
+    // the first segment's header), TTL and DF as the first segment's, as Linux's inet_gro_receive asks.
     const first = this.held[0]!;
+    if (readU32(frame, 0) !== readU32(first, 0) || readU32(frame, 4) !== readU32(first, 4) || readU32(frame, 8) !== readU32(first, 8)) return false;
     if (frame[L3 + Ip.TOS] !== first[L3 + Ip.TOS] || frame[L3 + Ip.TTL] !== first[L3 + Ip.TTL] || frame[L3 + Ip.FLAGS_FRAGMENT] !== first[L3 + Ip.FLAGS_FRAGMENT]) return false;
     if (readU32(frame, L4 + Tcp.SRC_PORT) !== this.ports || readU16(frame, L4 + Tcp.WINDOW) !== this.window) return false;
     for (let i = L4 + Tcp.MIN; i < L4 + thl; i++) if (frame[i] !== first[i]) return false;
