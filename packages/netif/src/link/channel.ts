@@ -76,17 +76,29 @@ export class Channel {
     this.flushing = true;
     const now = this.scheduler.now();
     let last: Uint8Array | null = null;
-    while (this.head < this.frames.length && this.times[this.head]! <= now) {
-      const frame = this.frames[this.head]!;
-      const partial = this.partial[this.head]!;
-      this.frames[this.head] = undefined;
-      this.head++;
-      last = frame;
-      this.deliver(frame, partial); // may clear() this channel (a handler closing the link)
+    let finished = false;
+    try {
+      while (this.head < this.frames.length && this.times[this.head]! <= now) {
+        const frame = this.frames[this.head]!;
+        const partial = this.partial[this.head]!;
+        this.frames[this.head] = undefined;
+        this.head++;
+        last = frame;
+        this.deliver(frame, partial); // may clear() this channel (a handler closing the link)
+      }
+      this.batchEnd?.();
+      finished = true;
+    } finally {
+      // A handler that throws does not stop the channel; its batch's memory is given back with the next
+      // batch (frames a GRO end still holds are handed up first).
+      this.flushing = false;
+      if (finished && last !== null) this.release?.(last);
+      this.rearm();
     }
-    this.flushing = false;
-    this.batchEnd?.();
-    if (last !== null) this.release?.(last);
+  }
+
+  /** After a flush: resets the queue when empty, else compacts it and arms the timer for the head. */
+  private rearm(): void {
     if (this.head >= this.frames.length) {
       this.frames.length = 0;
       this.times.length = 0;

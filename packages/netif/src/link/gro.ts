@@ -44,7 +44,7 @@ export interface GroStats {
  * and options bytes (timestamps included), the same Ethernet header, TOS
  * (ECN bits), TTL and DF, no longer than the first
  * segment (the sender's MSS), and the total stays within 65,535 bytes of IP
- * packet; a PSH ends the merge. Checksums are verified per segment unless
+ * packet; a PSH, or a segment shorter than the first, ends the merge. Checksums are verified per segment unless
  * the device did (`RxMeta.checksumVerified`); a segment that fails goes up
  * alone, unverified, so TCP counts it. A coalesced segment carries correct
  * IPv4 and TCP checksums (the TCP one added up from the segments' sums,
@@ -109,7 +109,8 @@ export class TcpCoalescer {
     this.sums.push(payloadSum);
     this.payload += n;
     this.nextSeq = (this.nextSeq + n) >>> 0;
-    if ((frame[L4 + Tcp.FLAGS]! & Tcp.PSH) !== 0) this.flush();
+    // A PSH, or a segment shorter than the first (the sender's last of a burst), ends the merge, as in Linux.
+    if ((frame[L4 + Tcp.FLAGS]! & Tcp.PSH) !== 0 || n < this.mss) this.flush();
   }
 
   /** Hands up what is held: one frame as it came, several as one coalesced segment. */

@@ -194,6 +194,22 @@ describe('memoryLink', () => {
     expect(seen[1]!.offset).not.toBe(buf.byteOffset);
   });
 
+  it('a handler that throws does not stop the link', () => {
+    const s = new SimScheduler();
+    const [a, b] = memoryLink({ scheduler: s });
+    const got: number[] = [];
+    b.onReceive((f) => {
+      const n = readU32(f, 14);
+      if (n === 1) throw new Error('handler bug');
+      got.push(n);
+    });
+    a.transmit(numbered(BROADCAST, a.mac, 1));
+    expect(() => s.runUntilIdle()).toThrow(/handler bug/);
+    a.transmit(numbered(BROADCAST, a.mac, 2));
+    s.runUntilIdle();
+    expect(got).toEqual([2]);
+  });
+
   it('rejects bad options, saying what is allowed', () => {
     const s = new SimScheduler();
     const cases: [object, RegExp][] = [

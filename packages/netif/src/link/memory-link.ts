@@ -314,7 +314,8 @@ export class LinkEnd implements LinkDevice {
       return this.send(owned ? frame : this.slab.copy(frame), csum) ? this.sent(1, frame.length) : this.drop('queueFull');
     }
     if (!gso) {
-      const copy = owned ? frame : this.slab.copy(frame);
+      // Always on a copy, even of lent memory: decorators above record the frame as the stack wrote it.
+      const copy = this.slab.copy(frame);
       completeChecksum(copy, meta!.checksumStart!, meta!.checksumOffset ?? 0);
       return this.send(copy, false) ? this.sent(1, frame.length) : this.drop('queueFull');
     }
