@@ -92,7 +92,7 @@ it(`${N} concurrent echo connections complete and leave nothing behind (seed ${S
       got += rr.data.length;
     }
     if (hold !== undefined) {
-      if (++echoed === N) release();
+      echoed++;
       await hold;
     }
     await flow.close();
@@ -123,6 +123,7 @@ it(`${N} concurrent echo connections complete and leave nothing behind (seed ${S
   expect(failures, where).toEqual([]);
   const open = conns(p.client).length;
   const peak = heapAfterGc(gc);
+  release(); // only now may the clients close: the peak is taken with all N open
   const results = await sched.runUntilSettled(Promise.all(all), sched.now() + 600_000, { maxSteps: 50_000_000 });
 
   expect(open, `${where}: client connections open at once`).toBe(N);

@@ -13,6 +13,7 @@ import type { SegmentIn, TcpOutput } from './segment.js';
 import { TcpState, type TcpError } from './state.js';
 import { Tcb } from './tcb.js';
 import { nextDeadline, runTimers, setKeepalive } from './timers.js';
+import { fill as fillTimeWait, type TcpTimeWait } from './timewait.js';
 
 export { TCP_DEFAULT_MSS, type TcpOpenOptions } from './options.js';
 export type { TcpConnectionCounters, TcpConnectionInfo } from './info.js';
@@ -450,6 +451,20 @@ export class TcpConnection {
     if (t.st !== TcpState.TIME_WAIT) return false;
     if (seqGt(syn.seq, t.rcvNxt)) return true;
     return t.tsOn && syn.options.hasTimestamps && seqGt(syn.options.tsValue, t.tsRecent);
+  }
+
+  /**
+   * Copies what TIME-WAIT needs into `into` (RFC 9293 §3.10.7.4; Linux's
+   * inet_timewait_sock) and returns true, so the caller can drop this
+   * connection and drive `into` instead: it answers every later segment as
+   * this connection would. False, and nothing copied, unless the
+   * connection is in TIME-WAIT with nothing owed or held: no segment
+   * waiting to go (`poll` first), nothing unread, no data out of order.
+   * This connection is left as it was (still in TIME-WAIT: its reads give
+   * EOF, its writes throw), and is not to be polled any more.
+   */
+  compactTimeWait(into: TcpTimeWait): boolean {
+    return fillTimeWait(into, this.t);
   }
 
   /** Our ISS and the peer's IRS (for tests and traces). */

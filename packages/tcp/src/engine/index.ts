@@ -1,6 +1,7 @@
 // The sans-IO TCP engine (RFC 9293 §3.10): one state machine per connection,
 // time passed in, segments in through SegmentIn and out through TcpOutput.
 export { TcpConnection, type TcpRestoreOptions } from './connection.js';
+export { TcpTimeWait, type TcpTimeWaitInfo } from './timewait.js';
 export type { TcpConnectionCounters, TcpConnectionInfo } from './info.js';
 export { TCP_DEFAULT_MSS, windowScaleFor, type TcpOpenOptions } from './options.js';
 export { SegmentHeader, SegmentIn, SegmentOut, type TcpOutput } from './segment.js';

@@ -174,13 +174,27 @@ function onReset(t: Tcb): void {
 
 /** RFC 5961 §7: send an ACK, at most `challengeAckLimit` per second. */
 export function challengeAck(t: Tcb, now: number): void {
-  if (now - t.challengeStart >= CHALLENGE_WINDOW_MS) {
-    t.challengeStart = now;
-    t.challengeCount = 0;
-  }
-  if (t.challengeCount < t.cfg.challengeAckLimit) {
-    t.challengeCount++;
+  if (takeChallenge(t, t.cfg.challengeAckLimit, now)) {
     t.counters.challengeAcks++;
     t.ackNow = true;
   } else t.counters.challengeAcksLimited++;
+}
+
+/** The state of RFC 5961 §7's challenge ACK limit (a TCB's, or a compact TIME-WAIT's). */
+export interface ChallengeLimit {
+  /** When the current one-second window began. */
+  challengeStart: number;
+  /** Challenge ACKs sent in it. */
+  challengeCount: number;
+}
+
+/** Whether a challenge ACK may go at `now` (at most `limit` per second, RFC 5961 §7); counts it when so. */
+export function takeChallenge(s: ChallengeLimit, limit: number, now: number): boolean {
+  if (now - s.challengeStart >= CHALLENGE_WINDOW_MS) {
+    s.challengeStart = now;
+    s.challengeCount = 0;
+  }
+  if (s.challengeCount >= limit) return false;
+  s.challengeCount++;
+  return true;
 }

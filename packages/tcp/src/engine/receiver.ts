@@ -16,13 +16,17 @@ export function receiving(t: Tcb): boolean {
 
 /** RFC 9293 §3.10.7.4, first check: the four cases of segment length and receive window. */
 export function acceptable(t: Tcb, seg: SegmentIn): boolean {
-  const wnd = Math.max(seqDiff(t.rcvAdvRight, t.rcvNxt), 0);
+  return inWindow(t.rcvNxt, Math.max(seqDiff(t.rcvAdvRight, t.rcvNxt), 0), seg);
+}
+
+/** `acceptable` for a receive window of `wnd` bytes from `rcvNxt` (TIME-WAIT's compact form has no TCB). */
+export function inWindow(rcvNxt: number, wnd: number, seg: SegmentIn): boolean {
   const len = seg.len;
-  const startIn = seqDiff(seg.seq, t.rcvNxt) >= 0 && seqDiff(seg.seq, t.rcvNxt) < wnd;
-  if (len === 0) return wnd === 0 ? (seg.seq | 0) === t.rcvNxt : startIn;
+  const startIn = seqDiff(seg.seq, rcvNxt) >= 0 && seqDiff(seg.seq, rcvNxt) < wnd;
+  if (len === 0) return wnd === 0 ? (seg.seq | 0) === rcvNxt : startIn;
   if (wnd === 0) return false;
   const last = seqAdd(seg.seq, len - 1);
-  return startIn || (seqDiff(last, t.rcvNxt) >= 0 && seqDiff(last, t.rcvNxt) < wnd);
+  return startIn || (seqDiff(last, rcvNxt) >= 0 && seqDiff(last, rcvNxt) < wnd);
 }
 
 /**

@@ -8,7 +8,7 @@ import { seqAdd, seqDiff, seqGt, seqLt } from './sequence.js';
 import { segmentOptions, synOptions } from './options.js';
 import { windowField } from './receiver.js';
 import { cwndNow, inFlight } from './recovery.js';
-import type { TcpOutput } from './segment.js';
+import type { SegmentOut, TcpOutput } from './segment.js';
 import { TcpState } from './state.js';
 import type { Tcb } from './tcb.js';
 
@@ -197,7 +197,13 @@ function emitData(t: Tcb, out: TcpOutput, options: TcpOptions, seq: number, n: n
 
 /** Hands a segment without data to `out` (RST, ACK, probe). */
 export function emitControl(t: Tcb, out: TcpOutput, seq: number, ack: number, flags: number, window: number, options: TcpOptions): boolean {
-  const g = t.tx!.seg;
+  if (!out.emit(controlSegment(t.tx!.seg, seq, ack, flags, window, options))) return false;
+  t.counters.segmentsOut++;
+  return true;
+}
+
+/** Fills `g` (ports already set) as a segment without data: RST, ACK, probe, TIME-WAIT's ACK. Returns `g`. */
+export function controlSegment(g: SegmentOut, seq: number, ack: number, flags: number, window: number, options: TcpOptions): SegmentOut {
   g.seq = seq >>> 0;
   g.ack = ack >>> 0;
   g.flags = flags;
@@ -206,9 +212,7 @@ export function emitControl(t: Tcb, out: TcpOutput, seq: number, ack: number, fl
   g.payloadLength = 0;
   g.gsoSize = 0;
   g.source = null;
-  if (!out.emit(g)) return false;
-  t.counters.segmentsOut++;
-  return true;
+  return g;
 }
 
 /** A pure ACK with sequence number `seq` (SND.MAX, or SND.MAX − 1 for a keepalive probe) and what it owes. */

@@ -5,17 +5,21 @@ import type { Tuple } from './demux.js';
 import type { TcpFlow } from './flow.js';
 import type { ListenerImpl } from './listener.js';
 import type { Timed } from './timers.js';
+import type { TimeWait } from './timewait.js';
 
 /** How a pending `connect` is settled. */
 export type ConnectSettle = (r: { flow: TcpFlow; error?: undefined } | { error: ConnectError; flow?: undefined }) => void;
+
+/** What the demux table holds under a 4-tuple: a full connection, or one in TIME-WAIT kept compact. */
+export type Entry = Conn | TimeWait;
 
 /**
  * The layer's record of one connection: the engine, its 4-tuple (the demux
  * key), its place in the timer queue, and who is waiting on it — the
  * application's flow, a pending connect, or the listener it came from.
  */
-export class Conn implements Tuple<Conn>, Timed {
-  nextInBucket: Conn | null = null;
+export class Conn implements Tuple<Entry>, Timed {
+  nextInBucket: Entry | null = null;
   deadline = Infinity;
   queued = Infinity;
   heapIndex = -1;
@@ -33,6 +37,12 @@ export class Conn implements Tuple<Conn>, Timed {
   softError: ConnectError | null = null;
   /** Set when the layer ended it without the engine (ICMP hard error, connect timeout, layer close). */
   failed: TcpError | null = null;
+  /**
+   * In TIME-WAIT the layer swapped it for this compact record (and it is
+   * `retired`); kept only when the application was handed the flow, so an
+   * abort through the flow still ends the record.
+   */
+  timeWait: TimeWait | null = null;
   /** Out of the table: nothing more happens to it. */
   retired = false;
   /** Passive, counted in its listener's SYN queue (SYN-RECEIVED). */

@@ -113,6 +113,23 @@ export class TupleTable<T extends Tuple<T>> {
     return true;
   }
 
+  /** Puts `t` in the place of `old`, which has the same 4-tuple (a TIME-WAIT record for its connection); false if `old` was not there. */
+  replace(old: T, t: T): boolean {
+    const i = keyOf(old.localPort, old.remoteAddr, old.remotePort, this.salt, this.addrSalt) & this.mask;
+    let prev: T | null = null;
+    let e: T | null = this.buckets[i] ?? null;
+    while (e !== null && e !== old) {
+      prev = e;
+      e = e.nextInBucket;
+    }
+    if (e === null) return false;
+    t.nextInBucket = old.nextInBucket;
+    if (prev === null) this.buckets[i] = t;
+    else prev.nextInBucket = t;
+    old.nextInBucket = null;
+    return true;
+  }
+
   values(): IterableIterator<T> {
     const out: T[] = [];
     for (const e of this.buckets) {

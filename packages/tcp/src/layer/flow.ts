@@ -162,7 +162,8 @@ export class TcpFlow implements Flow {
   /** The error that ended the connection, or null while it lives (or ended cleanly). */
   private failure(): FlowError | null {
     if (this.localError !== null) return this.localError;
-    const e = this.conn.engine.error ?? this.conn.failed;
+    // In TIME-WAIT swapped for a compact record, the record knows whether the layer's close aborted it.
+    const e = this.conn.engine.error ?? this.conn.failed ?? this.conn.timeWait?.error ?? null;
     if (e === null) return null;
     return e === 'refused' ? 'reset' : e;
   }

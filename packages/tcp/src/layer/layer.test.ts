@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isStackError, type Flow } from '@stack/interfaces';
 import { TcpFlags as F } from '../wire/fields.js';
+import { formatIpv4 } from '@stack/wire';
 import { seqAdd } from '../wire/seq.js';
 import { LOCAL, PEER, layerRig } from './layer.test-helper.js';
 
@@ -224,12 +225,26 @@ describe('TCP layer: TIME-WAIT lets the flow go', () => {
     expect(rig.tcp.stats.estabResets).toBe(1);
   });
 
+  it('closing the layer aborts it: the flow kept after a shutdown reads \'aborted\', counted as a reset', async () => {
+    const { rig, flow, conn } = await inTimeWait();
+    expect((conn as unknown as { timeWait: object | null }).timeWait).not.toBeNull();
+    await expect(flow.read()).resolves.toEqual({ eof: true });
+    rig.sent();
+    rig.tcp.close();
+    await expect(flow.read()).resolves.toEqual({ error: 'aborted' });
+    expect(rig.tcp.stats.estabResets).toBe(1);
+    expect(rig.sent()).toEqual([]);
+  });
+
   it('unread data stays readable after the flow is let go (reads take it from the connection directly), then EOF', async () => {
     const { rig, flow, conn } = await inTimeWait(new Uint8Array([1, 2, 3]));
     expect(conn.flow).toBeNull();
     expect(rig.tcp.connections()[1]).toMatchObject({ state: 'TIME-WAIT', recvBuffered: 3 });
+    expect((conn as unknown as { timeWait: object | null }).timeWait).toBeNull(); // not compacted while data waits
     await expect(flow.read()).resolves.toMatchObject({ data: new Uint8Array([1, 2, 3]) });
+    expect((conn as unknown as { timeWait: object | null }).timeWait).not.toBeNull(); // read: now it is
     await expect(flow.read()).resolves.toEqual({ eof: true });
+    expect(rig.tcp.connections()[1]).toMatchObject({ state: 'TIME-WAIT', recvBuffered: 0 });
   });
 });
 
@@ -338,5 +353,145 @@ describe('TCP layer: close', () => {
     expect(rig.tcp.connections()).toEqual([]);
     expect(rig.sched.pending()).toBe(0);
     expect(() => rig.tcp.listen(81, () => {})).toThrowError(expect.objectContaining({ code: 'ERR_CLOSED' }));
+  });
+});
+
+describe('TCP layer: TIME-WAIT kept compact (as Linux\'s inet_timewait_sock)', () => {
+  /** We close first; the peer ACKs our FIN with its own (TSval 1002): TIME-WAIT, swapped for a compact record. */
+  async function timeWait(config: Parameters<typeof layerRig>[0] = {}) {
+    const rig = layerRig({ timeWait: 60_000, ...config });
+    const flows: Flow[] = [];
+    const listener = rig.tcp.listen(80, (f) => flows.push(f));
+    const synAck = handshake(rig, 40001)!;
+    const flow = flows[0]!;
+    const closed = flow.close();
+    const [fin] = rig.sent();
+    const echo = fin!.options.timestamps?.value ?? 0;
+    rig.inject({ srcPort: 40001, dstPort: 80, flags: F.ACK | F.FIN, seq: 5001, ack: seqAdd(synAck.seq, 2), options: { timestamps: { value: 1002, echo } } });
+    await closed;
+    const [ack] = rig.sent();
+    const conn = (flow as unknown as { conn: { timeWait: object | null; retired: boolean } }).conn;
+    expect(conn.timeWait, 'the connection was swapped for a compact record').not.toBeNull();
+    expect(conn.retired).toBe(true);
+    return { rig, flows, flow, listener, ack: ack!, sndNxt: seqAdd(synAck.seq, 2), record: conn.timeWait! };
+  }
+
+  it('ACKs the FIN first, and is listed by inspect as TIME-WAIT', async () => {
+    const { rig, ack, sndNxt } = await timeWait();
+    expect(ack).toMatchObject({ flags: F.ACK, seq: sndNxt, ack: 5002, options: { timestamps: { echo: 1002 } } });
+    const [, tw] = rig.tcp.connections();
+    expect(tw).toMatchObject({
+      local: `${formatIpv4(LOCAL)}:80`, remote: `${formatIpv4(PEER)}:40001`, state: 'TIME-WAIT', error: null, timestamps: true,
+      pending: { reads: 0, writes: 0, writeBytes: 0 },
+    });
+    expect(tw).not.toHaveProperty('cwnd'); // no congestion control, buffers or counters behind it
+    expect(rig.tcp.connectionCount).toBe(1);
+  });
+
+  it('ACKs a retransmitted FIN as before and restarts the 2MSL timer; at its end nothing is left, no timer either', async () => {
+    const { rig, ack, sndNxt } = await timeWait();
+    rig.sched.runFor(30_000);
+    rig.inject({ srcPort: 40001, dstPort: 80, flags: F.ACK | F.FIN, seq: 5001, ack: sndNxt - 1 + 1, options: { timestamps: { value: 1003, echo: 0 } } });
+    const [again, ...more] = rig.sent();
+    expect(more).toEqual([]);
+    // The same ACK, 30 s later on our clock; TS.Recent stays 1002 (the FIN lies before RCV.NXT).
+    expect(again).toEqual({ ...ack, options: { timestamps: { value: ack.options.timestamps!.value + 30_000, echo: 1002 } } });
+    rig.sched.runFor(30_001); // past the first deadline
+    expect(rig.tcp.connections().map((c) => c.state)).toEqual(['LISTEN', 'TIME-WAIT']);
+    rig.sched.runFor(30_000); // past the restarted one
+    expect(rig.tcp.connections().map((c) => c.state)).toEqual(['LISTEN']);
+    expect(rig.tcp.connectionCount).toBe(0);
+    expect(rig.sched.pending()).toBe(0);
+    expect(rig.sent()).toEqual([]);
+  });
+
+  it('RST: outside the window ignored; in the window but not at RCV.NXT a challenge ACK; at RCV.NXT it ends TIME-WAIT', async () => {
+    const { rig, sndNxt } = await timeWait();
+    rig.inject({ srcPort: 40001, dstPort: 80, flags: F.RST, seq: 5001 });
+    expect(rig.sent()).toEqual([]);
+    rig.inject({ srcPort: 40001, dstPort: 80, flags: F.RST, seq: 5100 });
+    expect(rig.sent()).toMatchObject([{ flags: F.ACK, seq: sndNxt, ack: 5002 }]);
+    expect(rig.tcp.connectionCount).toBe(1);
+    rig.inject({ srcPort: 40001, dstPort: 80, flags: F.RST, seq: 5002 });
+    expect(rig.sent()).toEqual([]);
+    expect(rig.tcp.connectionCount).toBe(0);
+    expect(rig.tcp.stats.estabResets).toBe(0);
+    expect(rig.sched.pending()).toBe(0);
+    // The tuple is free: a segment for it now meets the listener.
+    rig.inject({ srcPort: 40001, dstPort: 80, flags: F.ACK, seq: 5002, ack: sndNxt });
+    expect(rig.sent()).toMatchObject([{ flags: F.RST, seq: sndNxt }]);
+  });
+
+  it('PAWS: a segment with an older TSval is dropped and ACKed; a data segment without timestamps is dropped silently', async () => {
+    const { rig, sndNxt } = await timeWait();
+    rig.inject({ srcPort: 40001, dstPort: 80, flags: F.ACK | F.FIN, seq: 5002, ack: sndNxt, options: { timestamps: { value: 900, echo: 0 } } });
+    expect(rig.sent()).toMatchObject([{ flags: F.ACK, seq: sndNxt, ack: 5002, options: { timestamps: { echo: 1002 } } }]);
+    rig.inject({ srcPort: 40001, dstPort: 80, flags: F.ACK, seq: 5002, ack: sndNxt, payload: new Uint8Array(4) });
+    expect(rig.sent()).toEqual([]);
+  });
+
+  it('a SYN reopens the tuple when its TSval is newer (RFC 6191); an old one gets an ACK; without a listener a new one gets a challenge ACK', async () => {
+    const { rig, flows, listener, sndNxt } = await timeWait();
+    // Old: sequence number behind RCV.NXT, TSval not newer.
+    rig.inject({ srcPort: 40001, dstPort: 80, flags: F.SYN, seq: 4000, options: { ...SYN_OPTS, timestamps: { value: 1002, echo: 0 } } });
+    expect(rig.sent()).toMatchObject([{ flags: F.ACK, seq: sndNxt, ack: 5002 }]);
+    expect(rig.tcp.connections()[1]).toMatchObject({ state: 'TIME-WAIT' });
+    // Newer TSval, sequence number still behind: a new connection.
+    const synAck = handshake(rig, 40001, 80, 4000, 2000)!;
+    expect(synAck).toMatchObject({ flags: F.SYN | F.ACK, ack: 4001 });
+    expect(flows).toHaveLength(2);
+    expect(rig.tcp.connections().map((c) => c.state)).toEqual(['LISTEN', 'ESTABLISHED']);
+
+    const second = await timeWait();
+    void second.listener.close();
+    second.rig.inject({ srcPort: 40001, dstPort: 80, flags: F.SYN, seq: 90_000, options: { ...SYN_OPTS, timestamps: { value: 3000, echo: 0 } } });
+    expect(second.rig.sent()).toMatchObject([{ flags: F.ACK, seq: second.sndNxt, ack: 5002 }]);
+    expect(second.rig.tcp.connections()).toMatchObject([{ state: 'TIME-WAIT' }]);
+    void listener;
+  });
+
+  it('without timestamps a SYN reopens the tuple only when its sequence number lies beyond RCV.NXT', async () => {
+    const { rig, flows, sndNxt } = await timeWait({ timestamps: false });
+    rig.inject({ srcPort: 40001, dstPort: 80, flags: F.SYN, seq: 5002, options: { ...SYN_OPTS, timestamps: { value: 9999, echo: 0 } } });
+    expect(rig.sent()).toMatchObject([{ flags: F.ACK, seq: sndNxt, ack: 5002, options: {} }]);
+    handshake(rig, 40001, 80, 5002 + 1);
+    expect(flows).toHaveLength(2);
+  });
+
+  it('the flow the application kept answers as in TIME-WAIT; its abort ends the record, counted as before', async () => {
+    const { rig, flow } = await timeWait();
+    await expect(flow.read()).resolves.toEqual({ error: 'closed' }); // it closed: reads say so, as before
+    expect(() => flow.write(new Uint8Array(1))).toThrowError(expect.objectContaining({ code: 'ERR_CLOSED' }));
+    await expect(flow.close()).resolves.toBeUndefined();
+    flow.abort();
+    expect(rig.sent()).toEqual([]);
+    expect(rig.tcp.connectionCount).toBe(0);
+    expect(rig.tcp.stats.estabResets).toBe(1);
+    flow.abort(); // again: nothing
+    expect(rig.tcp.stats.estabResets).toBe(1);
+  });
+
+  it('an ICMP error about the tuple is ignored; closing the layer drops the records and leaves no timer', async () => {
+    const { rig, sndNxt } = await timeWait();
+    const q = new Uint8Array(8);
+    new DataView(q.buffer).setUint16(0, 80);
+    new DataView(q.buffer).setUint16(2, 40001);
+    new DataView(q.buffer).setUint32(4, sndNxt - 1);
+    rig.ip.deliverError({ kind: 'unreachable', code: 3, reporter: PEER, mtu: 0, src: LOCAL, dst: PEER, protocol: 6, quoted: q });
+    expect(rig.tcp.stats.icmpIgnored).toBe(1);
+    expect(rig.tcp.connectionCount).toBe(1);
+    rig.tcp.close();
+    expect(rig.sent()).toEqual([]);
+    expect(rig.tcp.connections()).toEqual([]);
+    expect(rig.sched.pending()).toBe(0);
+  });
+
+  it('holds no connection state beyond the record: sequence numbers, timestamps, window, deadline (memory)', async () => {
+    const { record } = await timeWait();
+    const fields = Object.entries(record);
+    expect(fields.length).toBeLessThanOrEqual(26);
+    // Numbers and booleans only, besides the shared config and the table and list links.
+    const objects = fields.filter(([, v]) => typeof v === 'object' && v !== null).map(([k]) => k);
+    expect(objects).toEqual(['cfg']);
   });
 });

@@ -15,12 +15,13 @@ import { PROTOCOL_TCP, TcpFlags as F } from '../wire/fields.js';
 import { checkTcp, emitTcp, tcpHeaderLen } from '../wire/segment.js';
 import type { TcpOptions } from '../wire/options.js';
 import { connectionConfig, resolveTcpLayerConfig, type ResolvedTcpLayerConfig, type TcpLayerConfig } from './config.js';
-import { Conn, type ConnectSettle } from './conn.js';
+import { Conn, type ConnectSettle, type Entry } from './conn.js';
 import { TupleTable } from './demux.js';
 import { TcpFlow, type FlowHost } from './flow.js';
 import { ListenerImpl, type ListenerHost } from './listener.js';
 import { EphemeralPorts, type PortCheck } from './ports.js';
 import { DeadlineQueue } from './timers.js';
+import { TimeWait, TimeWaitList } from './timewait.js';
 import { COOKIE_SLOT_MS, SynCookies } from './syncookie.js';
 
 /** What the TCP layer needs besides IP: time and randomness (ISN and port secrets). */
@@ -103,6 +104,13 @@ function gsoOf(off: IpOffloads | undefined): number {
 /** Iterations of one service pass before it yields (each polls the engine once). */
 const SERVICE_ROUNDS = 16;
 
+/** Where a connection's segments go: its addresses and the route's checksum offload (a `Conn` or a `TimeWait`). */
+interface Route {
+  readonly localAddr: number;
+  readonly remoteAddr: number;
+  readonly checksumOffload: boolean;
+}
+
 /** What `connect` resolves with. */
 type ConnectResult = { flow: TcpFlow; error?: undefined } | { error: ConnectError; flow?: undefined };
 
@@ -118,9 +126,11 @@ export interface Tcp extends TcpLayer {
 
 class TcpLayerImpl implements Tcp, FlowHost, ListenerHost, PortCheck {
   readonly stats = newStats();
-  private readonly table: TupleTable<Conn>;
+  private readonly table: TupleTable<Entry>;
   private readonly listeners = new Map<number, ListenerImpl>();
   private readonly timers: DeadlineQueue<Conn>;
+  /** Connections in TIME-WAIT kept compact, by deadline (their own timer). */
+  private readonly timeWaits: TimeWaitList;
   private readonly connCfg: ResolvedTcpConfig;
   private readonly isnSecret: IsnSecret;
   private readonly tsSecret: IsnSecret;
@@ -133,7 +143,7 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost, PortCheck {
   private readonly seg = new SegmentIn();
   // Transmit: the segment being written by the one preallocated fill (ip.write calls it synchronously).
   private txSeg: SegmentOut | null = null;
-  private txConn: Conn | null = null;
+  private txConn: Route | null = null;
   /** The TCP header length of `txSeg` (its options measured once per segment). */
   private txHeaderLen = 0;
   private readonly rstSeg = new SegmentOut();
@@ -176,8 +186,9 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost, PortCheck {
     this.tsSecret = secret(deps.random);
     this.ports = new EphemeralPorts(config.ephemeralMin, config.ephemeralMax, secret(deps.random), secret(deps.random));
     this.cookies = new SynCookies(secret(deps.random));
-    this.table = new TupleTable<Conn>(deps.random.u32());
+    this.table = new TupleTable<Entry>(deps.random.u32());
     this.timers = new DeadlineQueue<Conn>(deps.scheduler, (c, now) => this.onDeadline(c, now));
+    this.timeWaits = new TimeWaitList(deps.scheduler, (tw, now) => this.pollTimeWait(tw, now));
   }
 
   get connectionCount(): number {
@@ -294,7 +305,16 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost, PortCheck {
     }
     const now = this.deps.scheduler.now();
     const c = this.table.get(info.dst, seg.dstPort, info.src, seg.srcPort);
-    if (c !== undefined) {
+    if (c instanceof TimeWait) {
+      // RFC 6191 as below; else TIME-WAIT answers it.
+      if ((seg.flags & (F.SYN | F.ACK | F.RST)) === F.SYN && c.acceptsNewSyn(seg) && this.listenerFor(seg.dstPort, info.dst) !== undefined) {
+        this.endTimeWait(c);
+      } else {
+        c.input(seg, now);
+        this.pollTimeWait(c, now);
+        return;
+      }
+    } else if (c !== undefined) {
       const l = c.listener;
       // Linux's ListenOverflows: the ACK completing a handshake when the accept queue is full is dropped;
       // the connection stays half-open and its SYN-ACK goes again, so the client retries.
@@ -472,7 +492,8 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost, PortCheck {
     this.stats.icmpErrors++;
     const q = err.quoted;
     const c = q.length >= 8 ? this.table.get(err.src, readU16(q, 0), err.dst, readU16(q, 2)) : undefined;
-    if (c === undefined || err.kind !== 'unreachable' || !c.engine.sentSequence(readU32(q, 4))) {
+    // TIME-WAIT has nothing in flight (the full engine's sentSequence is false there too).
+    if (c === undefined || c instanceof TimeWait || err.kind !== 'unreachable' || !c.engine.sentSequence(readU32(q, 4))) {
       this.stats.icmpIgnored++;
       return;
     }
@@ -533,7 +554,10 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost, PortCheck {
       this.retire(c, null);
       return;
     }
-    if (c.flow !== null && e.state === TcpState.TIME_WAIT) this.releaseFlow(c);
+    if (e.state === TcpState.TIME_WAIT) {
+      if (c.flow !== null) this.releaseFlow(c);
+      if (c.flow === null && this.compact(c)) return;
+    }
     const d = e.nextDeadline();
     // -Infinity after a poll means a segment could not go out: look again shortly rather than spin.
     const cd = c.connectDeadline;
@@ -552,6 +576,47 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost, PortCheck {
     if (p.reads > 0 || p.writes > 0) return;
     c.flow = null;
     c.flowReleased = true;
+  }
+
+  /**
+   * Swaps a connection in TIME-WAIT for a compact record (Linux's
+   * inet_timewait_sock) once nothing of it waits: its flow let go, nothing
+   * unread, nothing to send. The record takes its place in the table and
+   * answers as it would; the connection leaves the timer queue, and the
+   * layer keeps nothing of it (a flow the application still holds keeps it,
+   * frozen in TIME-WAIT: reads give EOF, writes throw, abort ends the record).
+   */
+  private compact(c: Conn): boolean {
+    const e = c.engine;
+    if (e.readable > 0 || c.listener !== null || c.connectSettle !== null) return false;
+    const tw = new TimeWait(c.localAddr, c.remoteAddr, c.checksumOffload, c.flowReleased);
+    if (!e.compactTimeWait(tw)) return false;
+    this.table.replace(c, tw);
+    this.timers.remove(c);
+    c.retired = true;
+    if (c.flowReleased) c.timeWait = tw;
+    this.timeWaits.add(tw);
+    return true;
+  }
+
+  /** Sends what a TIME-WAIT record owes, or takes it out once it ended (its deadline, an RST). */
+  private pollTimeWait(tw: TimeWait, now: number): void {
+    const before = tw.expires;
+    this.txConn = tw;
+    try {
+      tw.poll(now, this.out);
+    } finally {
+      this.txConn = null;
+    }
+    if (tw.state === TcpState.CLOSED) this.endTimeWait(tw);
+    else if (tw.expires !== before) this.timeWaits.moved(tw);
+  }
+
+  /** Takes a TIME-WAIT record out of the table and the list, ended (without error unless it was aborted). */
+  private endTimeWait(tw: TimeWait): void {
+    tw.close();
+    this.table.delete(tw);
+    this.timeWaits.remove(tw);
   }
 
   /** Handshake outcomes: a connect settles, a half-open connection leaves the SYN queue. */
@@ -604,6 +669,16 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost, PortCheck {
   }
 
   kick(c: Conn): void {
+    const tw = c.timeWait;
+    if (tw !== null) {
+      // Compacted: only an abort through the flow matters (its engine, frozen in TIME-WAIT, is now CLOSED).
+      if (c.engine.state !== TcpState.CLOSED) return;
+      c.timeWait = null;
+      if (tw.state === TcpState.CLOSED) return; // the record ended already
+      this.endTimeWait(tw);
+      if (c.engine.error === 'aborted') this.stats.estabResets++; // as `retire` counts a flow's connection ending so
+      return;
+    }
     this.service(c, this.deps.scheduler.now());
   }
 
@@ -651,7 +726,7 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost, PortCheck {
   // ---------------------------------------------------------------- transmit
 
   /** One of a connection's segments: GSO size and checksum offload as the connection's route allows. */
-  private emitFor(c: Conn, seg: SegmentOut): boolean {
+  private emitFor(c: Route, seg: SegmentOut): boolean {
     const o = c.checksumOffload ? this.txOffload : this.txPlain;
     o.src = c.localAddr;
     o.gsoSize = seg.gsoSize;
@@ -681,7 +756,7 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost, PortCheck {
     if (this.listeners.get(l.port) === l) this.listeners.delete(l.port);
     // Half-open and queued connections were never handed over: reset them.
     for (const c of this.table.values()) {
-      if (c.listener === l) this.abortConn(c);
+      if (!(c instanceof TimeWait) && c.listener === l) this.abortConn(c);
     }
   }
 
@@ -702,6 +777,13 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost, PortCheck {
       });
     }
     for (const c of this.table.values()) {
+      if (c instanceof TimeWait) {
+        out.push({
+          local: `${formatIpv4(c.localAddr)}:${c.localPort}`, remote: `${formatIpv4(c.remoteAddr)}:${c.remotePort}`,
+          ...c.info(), ...(c.hadFlow ? { pending: { reads: 0, writes: 0, writeBytes: 0 } } : {}),
+        });
+        continue;
+      }
       const { localPort: _l, remotePort: _r, ...info } = c.engine.info();
       out.push({
         local: `${formatIpv4(c.localAddr)}:${c.localPort}`, remote: `${formatIpv4(c.remoteAddr)}:${c.remotePort}`,
@@ -715,9 +797,17 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost, PortCheck {
     if (this.closed) return;
     this.closed = true;
     for (const l of [...this.listeners.values()]) this.unlisten(l);
-    for (const c of this.table.values()) this.abortConn(c);
+    for (const c of this.table.values()) {
+      if (!(c instanceof TimeWait)) this.abortConn(c);
+      else {
+        c.abort(); // a flow the application kept sees 'aborted', as before
+        // As a full connection's abort in TIME-WAIT: one the application was handed counts as reset (`retire`).
+        if (c.hadFlow) this.stats.estabResets++;
+      }
+    }
     this.table.clear();
     this.timers.clear();
+    this.timeWaits.clear();
   }
 
   private drop(reason: string): void {

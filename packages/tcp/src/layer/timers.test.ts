@@ -171,3 +171,20 @@ describe('DeadlineQueue livelock guard', () => {
     expect(runs).toBeGreaterThan(50);
   });
 });
+
+describe('DeadlineQueue: removal', () => {
+  it('removing the last item cancels the scheduler timer', () => {
+    const sched = new SimScheduler();
+    const q = new DeadlineQueue<Timed>(sched, () => {});
+    const a = { deadline: Infinity, queued: Infinity, heapIndex: -1 };
+    const b = { deadline: Infinity, queued: Infinity, heapIndex: -1 };
+    q.set(a, 10);
+    q.set(b, 20);
+    q.remove(a);
+    expect(sched.pending()).toBe(1);
+    q.remove(b);
+    expect(sched.pending()).toBe(0);
+    q.remove(b); // not in the heap: nothing
+    expect(q.size).toBe(0);
+  });
+});

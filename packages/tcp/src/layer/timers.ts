@@ -57,11 +57,17 @@ export class DeadlineQueue<T extends Timed> {
     if (!this.running && time < this.timerAt) this.arm(time);
   }
 
-  /** Forgets `item`: no deadline, and no entry left in the heap that refers to it. */
+  /** Forgets `item`: no deadline, and no entry left in the heap that refers to it (nor a scheduler timer, once the heap is empty). */
   remove(item: T): void {
     item.deadline = Infinity;
     const i = item.heapIndex;
-    if (i >= 0) this.removeAt(i);
+    if (i < 0) return;
+    this.removeAt(i);
+    if (this.times.length === 0 && this.timer !== null) {
+      this.timer();
+      this.timer = null;
+      this.timerAt = Infinity;
+    }
   }
 
   /** Drops every entry and the scheduler timer. */
