@@ -75,6 +75,8 @@ export function ssLine(stack: DirectStack, c: TcpConnectionSnapshot): string {
   const mss = n('mss') || 1;
   const counters = (c['counters'] ?? {}) as { retransmits?: number; timeouts?: number };
   const ssthresh = n('ssthresh');
+  // TIME-WAIT is a compact record (as Linux's): no congestion or RTT state left to show, as `ss` shows none.
+  if (c['cwnd'] === undefined) return `${stack.name} ${c.state} ${c.local} → ${c.remote} retrans:${counters.retransmits ?? 0}/${counters.timeouts ?? 0}`;
   return (
     `${stack.name} ${c.state} ${c.local} → ${c.remote} cwnd:${Math.floor(n('cwnd') / mss)}` +
     (ssthresh > 0 && ssthresh < 0x3fffffff ? ` ssthresh:${Math.floor(ssthresh / mss)}` : '') +

@@ -17,6 +17,7 @@ import { controlSegment } from './sender.js';
 import type { SegmentIn, TcpOutput } from './segment.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from './sequence.js';
 import { TcpState } from './state.js';
+import { newCounters, type TcpConnectionCounters } from './info.js';
 import type { Tcb } from './tcb.js';
 
 /**
@@ -28,6 +29,9 @@ import type { Tcb } from './tcb.js';
  * (which may write its private fields); not exported from the package.
  */
 export let fill: (tw: TcpTimeWait, t: Tcb) => boolean;
+
+/** Counters of a record not filled from a connection (never shown in practice). */
+const NO_COUNTERS: Readonly<TcpConnectionCounters> = Object.freeze(newCounters());
 
 const TS_ON = 1;
 const ACK_NOW = 2;
@@ -46,6 +50,8 @@ export interface TcpTimeWaitInfo {
   readonly sendBuffered: 0;
   readonly recvBuffered: 0;
   readonly bytesInFlight: 0;
+  /** The connection's counters as they were when it went compact (retransmissions and the rest stay visible). */
+  readonly counters: Readonly<TcpConnectionCounters>;
 }
 
 /**
@@ -90,6 +96,8 @@ export class TcpTimeWait {
   challengeStart = -Infinity;
   challengeCount = 0;
   private until = Infinity;
+  /** The full connection's counters, kept (not copied) for `info()`: what it did stays visible, as `ss` users expect. */
+  private counters: Readonly<TcpConnectionCounters> | null = null;
 
   static {
     fill = (tw, t) => {
@@ -117,6 +125,7 @@ export class TcpTimeWait {
       tw.challengeStart = t.challengeStart;
       tw.challengeCount = t.challengeCount;
       tw.until = t.timeWaitDeadline;
+      tw.counters = t.counters;
       return true;
     };
   }
@@ -258,7 +267,7 @@ export class TcpTimeWait {
   info(): TcpTimeWaitInfo {
     return {
       state: this.state, error: this.error, timestamps: (this.bits & TS_ON) !== 0, sndWscale: this.sndWs, rcvWscale: this.rcvWs,
-      rcvWnd: this.rcvWnd, sendBuffered: 0, recvBuffered: 0, bytesInFlight: 0,
+      rcvWnd: this.rcvWnd, sendBuffered: 0, recvBuffered: 0, bytesInFlight: 0, counters: { ...(this.counters ?? NO_COUNTERS) },
     };
   }
 
