@@ -1,6 +1,7 @@
 import type { RxMeta } from '@stack/interfaces';
 import { checksum, fold, pseudoHeaderSum, readU16, readU32, sumWords, writeU16 } from '@stack/wire';
 import { Eth } from '../ethernet.js';
+import { ETHERTYPE_IPV4, FRAGMENT_BITS, Ip, PROTOCOL_TCP, Tcp } from './headers.js';
 
 // Generic receive offload in software, as Linux's napi_gro_receive does for
 // a NIC without LRO (net/ipv4/tcp_offload.c, tcp_gro_receive): TCP segments
@@ -9,21 +10,13 @@ import { Eth } from '../ethernet.js';
 // above pay their per-segment cost once per batch instead of once per frame.
 // Headers are read by named offset (RFC 791 §3.1, RFC 9293 §3.1).
 
-/** IPv4 header offsets used here (RFC 791 §3.1). */
-const Ip = { VIHL: 0, TOS: 1, TOTAL_LENGTH: 2, FLAGS_FRAGMENT: 6, TTL: 8, PROTOCOL: 9, CHECKSUM: 10, SRC: 12, DST: 16, HEADER: 20 } as const;
-/** TCP header offsets and flag bits used here (RFC 9293 §3.1). */
-const Tcp = { SRC_PORT: 0, SEQ: 4, ACK: 8, DATA_OFFSET: 12, FLAGS: 13, WINDOW: 14, CHECKSUM: 16, MIN: 20, ACK_FLAG: 0x10, PSH: 0x08 } as const;
-const ETHERTYPE_IPV4 = 0x0800;
-const PROTOCOL_TCP = 6;
-/** MF and the fragment offset. */
-const FRAGMENT_BITS = 0x3fff;
 /** Flags a segment may carry and still be merged: ACK, and PSH (which ends the merge). Linux flushes on any other. */
 const MERGEABLE_FLAGS = Tcp.ACK_FLAG | Tcp.PSH;
 /** The largest IP packet (the total length field's limit). */
 const MAX_PACKET = 0xffff;
 /** Offsets of the headers of a frame: Ethernet (untagged) + IPv4 without options + TCP. */
 const L3 = Eth.HEADER;
-const L4 = L3 + Ip.HEADER;
+const L4 = L3 + Ip.MIN;
 
 /** Counters of the coalescer. */
 export interface GroStats {
@@ -92,7 +85,7 @@ export class TcpCoalescer {
     }
     const total = readU16(frame, L3 + Ip.TOTAL_LENGTH);
     const thl = (frame[L4 + Tcp.DATA_OFFSET]! >>> 4) * 4;
-    const n = total - Ip.HEADER - thl;
+    const n = total - Ip.MIN - thl;
     if (this.held.length > 0 && !this.joins(frame, thl, n)) this.flush();
     if (this.held.length === 0) {
       this.src = readU32(frame, L3 + Ip.SRC);
@@ -193,7 +186,7 @@ export class TcpCoalescer {
 
   /** True when the segment continues the one held (same flow, in order, same ACK, window and options). */
   private joins(frame: Uint8Array, thl: number, n: number): boolean {
-    if (thl !== this.thl || n > this.mss || Ip.HEADER + thl + this.payload + n > MAX_PACKET) return false;
+    if (thl !== this.thl || n > this.mss || Ip.MIN + thl + this.payload + n > MAX_PACKET) return false;
     if (readU32(frame, L4 + Tcp.SEQ) !== this.nextSeq || readU32(frame, L4 + Tcp.ACK) !== this.ack) return false;
     if (readU32(frame, L3 + Ip.SRC) !== this.src || readU32(frame, L3 + Ip.DST) !== this.dst) return false;
     // The Ethernet header (dev_gro_receive), then TOS (DSCP and the ECN bits: a CE mark must not vanish into

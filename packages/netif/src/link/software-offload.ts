@@ -2,6 +2,7 @@ import type { TxMeta } from '@stack/interfaces';
 import { StackError } from '@stack/interfaces';
 import { checksum, fail, ok, pseudoHeaderSum, readU16, readU32, writeU16, writeU32, type ParseResult } from '@stack/wire';
 import { Eth, TPID_8021AD, TPID_8021Q } from '../ethernet.js';
+import { ETHERTYPE_IPV4, FRAGMENT_BITS, Ip, PROTOCOL_TCP, Tcp } from './headers.js';
 
 // What a NIC (or Linux, when the NIC cannot) does with the offload requests of
 // `TxMeta`, for a device whose peer does not take them: cut a GSO frame into
@@ -9,14 +10,6 @@ import { Eth, TPID_8021AD, TPID_8021Q } from '../ethernet.js';
 // tcp_gso_segment), and complete a partial checksum (skb_checksum_help).
 // Headers are read by named offset (RFC 791 §3.1, RFC 9293 §3.1).
 
-/** IPv4 header offsets used here (RFC 791 §3.1). */
-const Ip = { VIHL: 0, TOTAL_LENGTH: 2, ID: 4, FLAGS_FRAGMENT: 6, PROTOCOL: 9, CHECKSUM: 10, SRC: 12, DST: 16, MIN: 20 } as const;
-/** TCP header offsets and flag bits used here (RFC 9293 §3.1, RFC 3168 §6.1 for CWR). */
-const Tcp = { SEQ: 4, DATA_OFFSET: 12, FLAGS: 13, CHECKSUM: 16, MIN: 20, FIN: 0x01, PSH: 0x08, CWR: 0x80 } as const;
-const ETHERTYPE_IPV4 = 0x0800;
-const PROTOCOL_TCP = 6;
-/** MF and the fragment offset: a GSO frame is never a fragment. */
-const FRAGMENT_BITS = 0x3fff;
 /** Smallest frame a NIC puts on the wire, without FCS (IEEE 802.3 §4.2.3.3); + 4 per VLAN tag, as `@stack/ethif` pads. */
 const MIN_FRAME = 60;
 
