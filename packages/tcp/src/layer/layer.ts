@@ -101,6 +101,9 @@ function gsoOf(off: IpOffloads | undefined): number {
   return max > MAX_HEADERS ? Math.min(max - MAX_HEADERS, MAX_GSO_PAYLOAD) : 0;
 }
 
+/** What `pending` shows for a flow the layer let go in TIME-WAIT: nothing can be pending there. */
+const NOTHING_PENDING = { reads: 0, writes: 0, writeBytes: 0 } as const;
+
 /** Iterations of one service pass before it yields (each polls the engine once). */
 const SERVICE_ROUNDS = 16;
 
@@ -780,14 +783,14 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost, PortCheck {
       if (c instanceof TimeWait) {
         out.push({
           local: `${formatIpv4(c.localAddr)}:${c.localPort}`, remote: `${formatIpv4(c.remoteAddr)}:${c.remotePort}`,
-          ...c.info(), ...(c.hadFlow ? { pending: { reads: 0, writes: 0, writeBytes: 0 } } : {}),
+          ...c.info(), ...(c.hadFlow ? { pending: { ...NOTHING_PENDING } } : {}),
         });
         continue;
       }
       const { localPort: _l, remotePort: _r, ...info } = c.engine.info();
       out.push({
         local: `${formatIpv4(c.localAddr)}:${c.localPort}`, remote: `${formatIpv4(c.remoteAddr)}:${c.remotePort}`,
-        ...info, state: info.state, ...(c.flow !== null ? { pending: c.flow.pending } : c.flowReleased ? { pending: { reads: 0, writes: 0, writeBytes: 0 } } : {}),
+        ...info, state: info.state, ...(c.flow !== null ? { pending: c.flow.pending } : c.flowReleased ? { pending: { ...NOTHING_PENDING } } : {}),
       });
     }
     return out;
