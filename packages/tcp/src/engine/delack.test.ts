@@ -32,7 +32,7 @@ describe('delayed ACKs', () => {
     ]).done();
   });
 
-  it('out-of-order data, a filled hole and a FIN are acknowledged at once', () => {
+  it('out-of-order data and a filled hole are acknowledged at once; a FIN in ESTABLISHED waits', () => {
     const s = plain({ delayedAck: 40 }).run([
       [20, '<', 'P. 1001:2001(1000) ack 1 win 65535'],
       [20, '>', '. 1:1(0) ack 1'],
@@ -41,8 +41,36 @@ describe('delayed ACKs', () => {
       [22, '<', 'P. 501:1001(500) ack 1 win 65535'],
       [22, '>', '. 1:1(0) ack 2001'],
       [30, '<', 'F. 2001:2001(0) ack 1 win 65535'],
-      [30, '>', '. 1:1(0) ack 2002'],
+      [31, 'call', (c) => expect(c.nextDeadline()).toBe(70)],
+      [70, '>', '. 1:1(0) ack 2002'],
     ]).done();
     expect(s.conn!.readable).toBe(2000);
+  });
+
+  it('the ACK of a FIN rides on our FIN when the application closes in time (as Linux)', () => {
+    plain({ delayedAck: 40 }).run([
+      [20, '<', 'F. 1:1(0) ack 1 win 65535'],
+      [25, 'call', (c) => c.close()],
+      [25, '>', 'F. 1:1(0) ack 2'],
+      [30, '<', '. 2:2(0) ack 2 win 65535'],
+    ]).done();
+  });
+
+  it('a FIN that follows a delayed ACK is not held longer than delayedAck from the data', () => {
+    plain({ delayedAck: 40 }).run([
+      [20, '<', 'P. 1:101(100) ack 1 win 65535'],
+      [50, '<', 'F. 101:101(0) ack 1 win 65535'],
+      [60, '>', '. 1:1(0) ack 102'],
+    ]).done();
+  });
+
+  it('a FIN in FIN-WAIT-2 is acknowledged at once', () => {
+    plain({ delayedAck: 40 }).run([
+      [20, 'call', (c) => c.close()],
+      [20, '>', 'F. 1:1(0) ack 1'],
+      [21, '<', '. 1:1(0) ack 2 win 65535'],
+      [30, '<', 'F. 1:1(0) ack 2 win 65535'],
+      [30, '>', '. 2:2(0) ack 2'],
+    ]).done();
   });
 });

@@ -82,7 +82,12 @@ export function receiveData(t: Tcb, seg: SegmentIn, now: number): void {
   if (fin) {
     t.rcvNxt = seqAdd(t.rcvNxt, 1);
     t.finReceived = true;
-    t.ackNow = true;
+    // In ESTABLISHED the application is likely to close soon: the ACK of the FIN waits (at most
+    // `delayedAck` ms) to ride on our own FIN, as Linux's pingpong mode does (tcp_fin). Closing
+    // handshakes then take three segments, not four. Elsewhere (our FIN is out) it goes at once.
+    if (t.st === TcpState.ESTABLISHED && t.cfg.delayedAck > 0 && !t.ackNow) {
+      if (t.delAckDeadline === Infinity) t.delAckDeadline = now + t.cfg.delayedAck;
+    } else t.ackNow = true;
     // Nothing more can arrive: storage the reader has emptied goes back now, not when the connection ends
     // (a server holds many connections in CLOSE-WAIT and TIME-WAIT).
     if (t.recvBuf.length === 0) t.recvBuf.clear();
