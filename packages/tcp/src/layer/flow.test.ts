@@ -121,6 +121,16 @@ describe('TcpFlow', () => {
     expect(rig.sched.pending()).toBe(0);
   });
 
+  it('shutdown and close on a flow the peer already reset resolve (the connection is gone; nothing to wait for)', async () => {
+    const rig = pairRig();
+    const { client, server } = await connected(rig);
+    server.abort();
+    rig.sched.runFor(5);
+    expect(await rig.sched.runUntilSettled(client.read())).toEqual({ error: 'reset' });
+    await expect(rig.sched.runUntilSettled(client.shutdown())).resolves.toBeUndefined();
+    await expect(rig.sched.runUntilSettled(client.close())).resolves.toBeUndefined();
+  });
+
   it('a connection that dies of retries fails reads and writes with timeout', async () => {
     const rig = pairRig({ retries: 2, rtoInitial: 200, rtoMin: 200 });
     const { client } = await connected(rig);
@@ -149,4 +159,5 @@ describe('connect timeout', () => {
     })());
     await expect(got).resolves.toMatchObject({ data: new Uint8Array(3) });
   });
+
 });

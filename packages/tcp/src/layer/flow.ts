@@ -155,6 +155,8 @@ export class TcpFlow implements Flow {
     if (this.finPromise === null) {
       this.finPromise = new Promise((resolve) => (this.finWaiter = resolve));
       this.host.kick(this.conn);
+      // A connection already reset, timed out or retired is never serviced again: settle here.
+      this.settle();
     }
     return this.finPromise;
   }
