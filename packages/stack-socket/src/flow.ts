@@ -318,6 +318,13 @@ export class SocketFlow implements Flow {
     const s = this.#socket;
     if (s.destroyed) return;
     if (this.#error === null) this.#owner.countReset();
+    if (s.writableEnded) {
+      // After our FIN (end()) libuv refuses a reset (uv_tcp_close_reset: EINVAL), and Node then never
+      // closes the handle nor emits 'close'. Closing the fd instead lets the kernel finish: it resets if
+      // unread data is left, else the FIN we sent stands.
+      s.destroy();
+      return;
+    }
     s.resetAndDestroy();
     if (!s.destroyed) s.destroy(); // no TCP handle left to reset
   }

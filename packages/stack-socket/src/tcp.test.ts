@@ -297,3 +297,23 @@ describe('socket stack TCP', () => {
     await until(() => cli.inspect().tcp.connections.length === 0 && srv.inspect().tcp.connections.length === 0);
   });
 });
+
+describe('close after our FIN', () => {
+  it('abort() and stack.close() end a connection we closed while the peer keeps its side open', async () => {
+    const { connect } = await import('node:net');
+    const s = stack();
+    let flow: SocketFlow | undefined;
+    const port = await serve(s, (f) => (flow = f));
+    const peer = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    let peerEnded = false;
+    peer.on('end', () => (peerEnded = true));
+    peer.on('error', () => {});
+    await until(() => flow !== undefined);
+    void flow!.close(); // our FIN; the peer never sends its own
+    flow!.abort(); // at once, before the FIN is flushed: libuv cannot reset after a shutdown, the handle must still close
+    await s.close(); // resolves: no socket left waiting
+    expect(s.inspect().tcp.connections).toEqual([]);
+    await until(() => peerEnded);
+    peer.destroy();
+  });
+});
