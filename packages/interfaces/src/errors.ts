@@ -11,7 +11,9 @@ export type StackErrorCode =
   | 'ERR_CLOSED'
   | 'ERR_UNSUPPORTED'
   | 'ERR_DEVICE'
-  | 'ERR_LIMIT';
+  | 'ERR_LIMIT'
+  /** The native addon (@stack/native) is not built or cannot load on this machine; the message says why and how to fix it. */
+  | 'ERR_NATIVE_UNAVAILABLE';
 
 /**
  * The one exception type of @stack: thrown for misuse (a port out of range,
