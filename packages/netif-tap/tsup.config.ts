@@ -1,0 +1,2 @@
+import { preset } from '@stack/tsup-config';
+export default preset();
