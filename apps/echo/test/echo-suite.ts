@@ -1,0 +1,140 @@
+import { createHash } from 'node:crypto';
+import { expect, it } from 'vitest';
+import type { Flow, Stack } from '@stack/interfaces';
+import { serveEcho, type EchoServer } from '../src/server.js';
+
+/** Two stacks that reach each other, and how to let time run while a promise settles. */
+export interface EchoPair {
+  readonly server: Stack;
+  readonly client: Stack;
+  /** The server's address as the client dials it. */
+  readonly address: string;
+  /** Runs whatever drives the stacks (virtual time, or nothing for real sockets) until `p` settles. */
+  settle<T>(p: Promise<T>): Promise<T>;
+  /** Runs the stacks until `cond()` holds. */
+  until(cond: () => boolean): Promise<void>;
+  close(): Promise<void>;
+}
+
+const PORT = 7007;
+
+async function readAll(flow: Flow, expected?: number): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  for (;;) {
+    const r = await flow.read();
+    if (r.error !== undefined) throw new Error(`read failed: ${r.error}`);
+    if (r.eof) break;
+    parts.push(r.data.slice());
+    n += r.data.length;
+    if (expected !== undefined && n > expected) throw new Error(`read ${n} bytes, expected ${expected}`);
+  }
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+/** Writes `data` in chunks, then half-closes. */
+async function writeAll(flow: Flow, data: Uint8Array, chunk = 64 * 1024): Promise<void> {
+  for (let o = 0; o < data.length; o += chunk) {
+    const err = await flow.write(data.subarray(o, Math.min(o + chunk, data.length)));
+    if (err !== null) throw new Error(`write failed: ${err}`);
+  }
+  await flow.shutdown();
+}
+
+/** The echo server's behaviour, the same whichever stack it runs on (`--net direct` or `--net socket`). */
+export function echoSuite(makePair: () => Promise<EchoPair>): void {
+  const withServer = async (fn: (pair: EchoPair, server: EchoServer) => Promise<void>): Promise<void> => {
+    const pair = await makePair();
+    const server = serveEcho(pair.server, PORT);
+    try {
+      await fn(pair, server);
+    } finally {
+      await pair.settle(server.close(100));
+      await pair.close();
+    }
+  };
+
+  it('echoes a line and closes after the client half-closes', async () => {
+    await withServer(async (pair, server) => {
+      const c = await pair.settle(pair.client.tcp!.connect(pair.address, PORT));
+      expect(c.error).toBeUndefined();
+      const flow = c.flow!;
+      const text = new TextEncoder().encode('hello, echo\n');
+      const got = await pair.settle(Promise.all([writeAll(flow, text), readAll(flow, text.length)]).then(([, b]) => b));
+      expect(new TextDecoder().decode(got)).toBe('hello, echo\n');
+      await pair.settle(flow.close());
+      expect(server.counters.accepted).toBe(1);
+    });
+  });
+
+  it('echoes 4 MiB intact (SHA-256) with backpressure both ways', async () => {
+    await withServer(async (pair) => {
+      const data = new Uint8Array(4 * 1024 * 1024);
+      for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
+      const c = await pair.settle(pair.client.tcp!.connect(pair.address, PORT));
+      const flow = c.flow!;
+      const got = await pair.settle(Promise.all([writeAll(flow, data), readAll(flow, data.length)]).then(([, b]) => b));
+      expect(got.length).toBe(data.length);
+      expect(sha(got)).toBe(sha(data));
+      await pair.settle(flow.close());
+    });
+  });
+
+  it('serves 40 connections at once, each its own bytes', async () => {
+    await withServer(async (pair, server) => {
+      const one = async (i: number): Promise<string> => {
+        const c = await pair.client.tcp!.connect(pair.address, PORT);
+        if (c.flow === undefined) throw new Error(`connect ${i}: ${c.error}`);
+        const msg = new TextEncoder().encode(`connection ${i} `.repeat(50));
+        const [, got] = await Promise.all([writeAll(c.flow, msg), readAll(c.flow, msg.length)]);
+        await c.flow.close();
+        return new TextDecoder().decode(got);
+      };
+      const got = await pair.settle(Promise.all(Array.from({ length: 40 }, (_, i) => one(i))));
+      for (let i = 0; i < 40; i++) expect(got[i]).toBe(`connection ${i} `.repeat(50));
+      expect(server.counters.accepted).toBe(40);
+    });
+  });
+
+  it('echoes UDP datagrams to their sender', async () => {
+    await withServer(async (pair, server) => {
+      const replies: string[] = [];
+      const sock = pair.client.udp.bind(0, (d) => replies.push(new TextDecoder().decode(d.data)));
+      for (const m of ['one', 'two', 'three']) expect(sock.send(pair.server.address, PORT, new TextEncoder().encode(m))).toBeNull();
+      await pair.until(() => replies.length === 3);
+      expect(replies.sort()).toEqual(['one', 'three', 'two']);
+      expect(server.counters.udpEchoed).toBe(3);
+      sock.close();
+    });
+  });
+
+  it('close() ends open connections: the client sees EOF', async () => {
+    const pair = await makePair();
+    const server = serveEcho(pair.server, PORT);
+    try {
+      const c = await pair.settle(pair.client.tcp!.connect(pair.address, PORT));
+      const flow = c.flow!;
+      expect(await pair.settle(flow.write(new Uint8Array([1, 2, 3])))).toBeNull();
+      const first = await pair.settle(flow.read());
+      expect(first.data).toEqual(new Uint8Array([1, 2, 3]));
+      await pair.until(() => server.counters.open === 1);
+      const closed = server.close(5_000);
+      const r = await pair.settle(flow.read());
+      expect(r.eof).toBe(true);
+      await pair.settle(flow.close());
+      await pair.settle(closed);
+      expect(server.counters.open).toBe(0);
+    } finally {
+      await pair.settle(server.close());
+      await pair.close();
+    }
+  });
+}

@@ -1,0 +1,105 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { describePeer, withNetns, type Netns, type NetnsProcess } from '@stack/testkit';
+
+// The echo app as a user runs it (`npm run echo -- ...`), inside a network
+// namespace, with Linux's nc as the client: once on @stack's own stack on a
+// TAP (--net direct), once on the kernel's (--net socket). The same checks
+// run against both.
+
+const MAIN = ['--conditions=@stack/source', '--import', 'tsx', 'apps/echo/src/main.ts'];
+
+interface Running {
+  readonly ns: Netns;
+  readonly app: NetnsProcess;
+  readonly host: string;
+}
+
+async function startEcho(ns: Netns, net: 'direct' | 'socket'): Promise<Running> {
+  let host: string;
+  let args: string[];
+  if (net === 'direct') {
+    await ns.addTap('tap0');
+    await ns.addr('tap0', '10.77.0.1/24');
+    host = '10.77.0.2';
+    args = ['--net', 'direct', '--tap', 'tap0', '--ip', '10.77.0.2/24'];
+  } else {
+    host = '127.0.0.1';
+    args = ['--net', 'socket'];
+  }
+  const app = ns.spawn(process.execPath, [...MAIN, ...args, '--log-level', 'info']);
+  await app.waitForOutput('echo listening', 30_000);
+  return { ns, app, host };
+}
+
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+function suite(net: 'direct' | 'socket'): void {
+  const withEcho = (fn: (r: Running) => Promise<void>) => withNetns((ns) => startEcho(ns, net).then(fn), { prefix: 'echo' });
+
+  it(`${net}: nc gets a line back, and the app exits 0 on SIGTERM after closing every flow`, async () => {
+    await withEcho(async ({ ns, app, host }) => {
+      const r = await ns.sh(`printf 'hello over ${net}\\n' | nc -N -w 5 ${host} 7`);
+      expect(r.stdout).toBe(`hello over ${net}\n`);
+      // An idle connection held open across the shutdown: the app closes it (FIN), the client sees EOF and exits.
+      const held = ns.spawn('sh', ['-c', `socat -u TCP:${host}:7 STDOUT; echo client-exited`]);
+      await waitUntil(async () => (await ns.sh(`ss -tn state established '( dport = :7 )' | tail -n +2 | wc -l`)).stdout.trim() !== '0');
+      await app.kill('SIGTERM');
+      const exit = await app.exited;
+      expect(exit.code).toBe(0);
+      await held.waitForOutput('client-exited', 10_000);
+      expect(app.stderr()).toMatch(/"msg":"stopped"/);
+    });
+  });
+
+  it(`${net}: 10 MB through nc comes back intact (SHA-256), with half close`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'echo-peer-'));
+    try {
+      const data = randomBytes(10 * 1024 * 1024);
+      writeFileSync(join(dir, 'in'), data);
+      await withEcho(async ({ ns, host }) => {
+        const r = await ns.sh(`nc -N -w 10 ${host} 7 < ${dir}/in | sha256sum`, { timeoutMs: 120_000 });
+        expect(r.stdout.split(' ')[0]).toBe(sha(data));
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it(`${net}: 20 nc clients at once each get their own bytes`, async () => {
+    await withEcho(async ({ ns, host }) => {
+      const r = await ns.sh(`for i in $(seq 1 20); do (printf "client $i\\n" | nc -N -w 10 ${host} 7 > /tmp/${ns.name}-$i) & done; wait; cat /tmp/${ns.name}-*; rm -f /tmp/${ns.name}-*`);
+      const lines = r.stdout.trim().split('\n').sort();
+      expect(lines).toEqual(Array.from({ length: 20 }, (_, i) => `client ${i + 1}`).sort());
+    });
+  });
+
+  it(`${net}: UDP datagrams come back; SIGUSR2 prints the state as JSON`, async () => {
+    await withEcho(async ({ ns, app, host }) => {
+      const r = await ns.sh(`printf 'datagram' | nc -u -w 1 ${host} 7`);
+      expect(r.stdout).toBe('datagram');
+      process.kill(app.pid, 'SIGUSR2');
+      await app.waitForOutput(/"udpEchoed":1/, 10_000);
+      const line = app.stdout().trim().split('\n').at(-1)!;
+      const state = JSON.parse(line) as { echo: { udpEchoed: number }; stack: { name: string } };
+      expect(state.echo.udpEchoed).toBe(1);
+      expect(state.stack.name).toBe('echo');
+    });
+  });
+}
+
+async function waitUntil(cond: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('condition did not hold in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describePeer('echo app against Linux nc', { commands: ['ip', 'nc', 'socat', 'ss', 'sha256sum'], root: true, files: ['/dev/net/tun'] }, () => {
+  suite('direct');
+  suite('socket');
+});
