@@ -14,14 +14,14 @@ step() { printf '\n== %s (%ss)\n' "$*" "$((SECONDS - started))"; }
 
 step "peers"
 if [[ $(id -u) -eq 0 ]]; then
-  bash tooling/peers/install.sh base
-elif bash tooling/peers/install.sh --check base; then
+  bash tooling/peers/install.sh base tcp
+elif bash tooling/peers/install.sh --check base tcp; then
   :
 elif [[ "${CI:-}" == "true" || "${STACK_REQUIRE_PEERS:-}" == "1" ]]; then
   echo "peers are missing and installing them needs root; CI must run as root" >&2
   exit 1
 else
-  echo "not root: peers missing above are not installed; their tests will be skipped (run as root, or sudo bash tooling/peers/install.sh base)"
+  echo "not root: peers missing above are not installed; their tests will be skipped (run as root, or sudo bash tooling/peers/install.sh base tcp)"
 fi
 
 step "lint"
