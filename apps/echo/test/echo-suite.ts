@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { expect, it } from 'vitest';
-import type { Flow, Stack } from '@stack/interfaces';
+import type { Stack } from '@stack/interfaces';
+import { readAll, writeAll } from '@stack/testkit/conformance';
 import { serveEcho, type EchoServer } from '../src/server.js';
 
 /** Two stacks that reach each other, and how to let time run while a promise settles. */
@@ -18,36 +19,7 @@ export interface EchoPair {
 
 const PORT = 7007;
 
-async function readAll(flow: Flow, expected?: number): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  for (;;) {
-    const r = await flow.read();
-    if (r.error !== undefined) throw new Error(`read failed: ${r.error}`);
-    if (r.eof) break;
-    parts.push(r.data.slice());
-    n += r.data.length;
-    if (expected !== undefined && n > expected) throw new Error(`read ${n} bytes, expected ${expected}`);
-  }
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-
-/** Writes `data` in chunks, then half-closes. */
-async function writeAll(flow: Flow, data: Uint8Array, chunk = 64 * 1024): Promise<void> {
-  for (let o = 0; o < data.length; o += chunk) {
-    const err = await flow.write(data.subarray(o, Math.min(o + chunk, data.length)));
-    if (err !== null) throw new Error(`write failed: ${err}`);
-  }
-  await flow.shutdown();
-}
 
 /** The echo server's behaviour, the same whichever stack it runs on (`--net direct` or `--net socket`). */
 export function echoSuite(makePair: () => Promise<EchoPair>): void {
