@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { appendBounded, ExecError, isAlive, run, terminate, type ExecOptions, type ExecResult } from './process.js';
 
 /** A long-running process started with `Netns.spawn`; killed by the harness on cleanup. */
@@ -75,6 +75,34 @@ let counter = 0;
 let sweptStale = false;
 
 /**
+ * Namespaces and spawned pids not yet cleaned up, for the last resort below:
+ * when a test times out its `withNetns` callback never settles, so its
+ * `finally` never runs; the process exiting must still kill what it started.
+ */
+const live = new Map<string, Set<number>>();
+let exitHooked = false;
+function hookExit(): void {
+  if (exitHooked) return;
+  exitHooked = true;
+  process.once('exit', () => {
+    for (const [name, pids] of live) {
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone already
+        }
+      }
+      try {
+        execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore', timeout: 5_000 });
+      } catch {
+        // deleted already, or ip is gone: the next run's sweep removes it
+      }
+    }
+  });
+}
+
+/**
  * Creates a uniquely named network namespace (loopback up), hands it to `fn`,
  * and ALWAYS cleans up afterwards — also when `fn` throws: every process it
  * spawned (and anything else left inside the namespace) is killed by pid,
@@ -100,13 +128,16 @@ export async function withNetns<T>(fn: (ns: Netns) => Promise<T>, options: Netns
   const name = `${prefix}-${process.pid}-${++counter}`;
   const running = new Set<ChildProcess>();
   const spawned = new Set<number>();
+  hookExit();
   await run('ip', ['netns', 'add', name]);
+  live.set(name, spawned);
   try {
     const ns = makeNetns(name, running, spawned);
     await ns.ip('link', 'set', 'lo', 'up');
     return await fn(ns);
   } finally {
     await cleanup(name, running, spawned, options.killGraceMs ?? 2000);
+    live.delete(name);
   }
 }
 

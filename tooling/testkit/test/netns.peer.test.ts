@@ -87,4 +87,21 @@ describePeer('withNetns', { commands: ['ip', 'ping', 'sleep', 'sh'], root: true 
       expect((await p.exited).code).toBe(0);
     });
   });
+
+  it('a process that exits while a namespace is still open (a timed-out test) kills what it spawned and deletes it', async () => {
+    const netns = new URL('../src/netns.ts', import.meta.url).pathname;
+    const script = `
+      import { withNetns } from ${JSON.stringify(netns)};
+      void withNetns(async (ns) => {
+        const p = ns.spawn('sleep', ['300']);
+        console.log(JSON.stringify({ ns: ns.name, pid: p.pid }));
+        await new Promise(() => {}); // never settles, as a test that timed out
+      });
+      setTimeout(() => process.exit(0), 1500);
+    `;
+    const r = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeoutMs: 30_000 });
+    const { ns, pid } = JSON.parse(r.stdout.trim().split('\n')[0]!) as { ns: string; pid: number };
+    expect(isAlive(pid)).toBe(false);
+    expect(await namespaces()).not.toContain(ns);
+  });
 });
