@@ -5,6 +5,8 @@
 //   npm run bench -- --write           also refresh the tables in BENCHMARKS.md
 //                                      (only the sections whose suites ran)
 //   npm run bench -- tcp --profile     also profile the TCP cases (top functions by self time)
+//                                      (with wire: the direct server in its UDP, TCP and iperf3 cases)
+//   npm run bench -- wire              the real-wire suite (root: a TAP, network namespaces)
 // From the repository root, through turbo: npm run bench -- -- tcp --write
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -13,6 +15,7 @@ import { headersSuite } from './headers.js';
 import { checksumSuite } from './checksum.js';
 import { udpSuite } from './udp.js';
 import { tcpProfiles, tcpSuite } from './tcp.js';
+import { wireSuite } from './wire.js';
 import { markdown, type Row } from './table.js';
 
 const suites: Record<string, () => Promise<Row[]>> = {
@@ -20,12 +23,14 @@ const suites: Record<string, () => Promise<Row[]>> = {
   checksum: checksumSuite,
   udp: udpSuite,
   tcp: tcpSuite,
+  wire: wireSuite,
 };
 
 /** Which suites fill which table: its rows go between `<!-- bench:<section>:start/end -->`. */
 const sections: Record<string, readonly string[]> = {
   foundation: ['headers', 'checksum', 'udp'],
   tcp: ['tcp'],
+  wire: ['wire'],
 };
 
 const args = process.argv.slice(2);
@@ -43,7 +48,13 @@ const load = loadavg()[0]!.toFixed(1);
 const rows = new Map<string, Row[]>();
 for (const name of chosen) {
   console.error(`running ${name}...`);
-  rows.set(name, await suites[name]!());
+  try {
+    rows.set(name, await suites[name]!());
+  } catch (e) {
+    // A suite that cannot run here (wire without root) says why; the others go on.
+    console.error(`suite ${name} failed: ${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = 1;
+  }
 }
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, load average ${load} at the start`;
 const tables = new Map<string, string>();
