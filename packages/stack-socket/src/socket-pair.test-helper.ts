@@ -1,6 +1,7 @@
 // Test helpers: free loopback ports from the kernel, and a StackPair of two
 // socket stacks on 127.0.0.1 for the conformance suite.
 import { createServer } from 'node:net';
+import { afterEach } from 'vitest';
 import { createSocketStack, type SocketStack } from './stack.js';
 import type { SocketStackOptions } from './config.js';
 import type { StackPair } from '@stack/testkit/conformance';
@@ -43,5 +44,21 @@ export function socketPair(options: SocketStackOptions = {}): StackPair & { serv
     async close() {
       await Promise.all([client.close(), server.close()]);
     },
+  };
+}
+
+/**
+ * A factory of socket stacks on 127.0.0.1 for one test file: every stack it
+ * made is closed after each test (call at the top level of the file).
+ */
+export function stacksClosedAfterEach(): (options?: SocketStackOptions) => SocketStack {
+  const open: SocketStack[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+  });
+  return (options = {}) => {
+    const s = createSocketStack({ address: '127.0.0.1', ...options });
+    open.push(s);
+    return s;
   };
 }

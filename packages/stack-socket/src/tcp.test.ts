@@ -1,27 +1,19 @@
 import { pipeline } from 'node:stream/promises';
 import { PassThrough, Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { echo, iterate, toWebStreams } from '@stack/flow';
 import { toDuplex } from '@stack/flow/node';
 import { isStackError, type Flow } from '@stack/interfaces';
 import { misuseCode, pattern, readAll } from '@stack/testkit/conformance';
-import { freePort, sleep, until } from './socket-pair.test-helper.js';
-import { createSocketStack, type SocketStack } from './stack.js';
+import { freePort, sleep, stacksClosedAfterEach, until } from './socket-pair.test-helper.js';
+import type { SocketStack } from './stack.js';
 import type { SocketFlow } from './flow.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const str = (b: Uint8Array): string => new TextDecoder().decode(b);
 
-const open: SocketStack[] = [];
-function stack(options: Parameters<typeof createSocketStack>[0] = {}): SocketStack {
-  const s = createSocketStack({ address: '127.0.0.1', ...options });
-  open.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
+const stack = stacksClosedAfterEach();
 
 /** A listener on a free port handing flows to `onFlow`; resolves once the kernel listens. */
 async function serve(s: SocketStack, onFlow: (flow: SocketFlow) => void): Promise<number> {

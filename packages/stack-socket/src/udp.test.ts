@@ -1,23 +1,14 @@
 import { createSocket } from 'node:dgram';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { UdpDatagram, UdpSendError } from '@stack/interfaces';
 import { misuseCode } from '@stack/testkit/conformance';
-import { until } from './socket-pair.test-helper.js';
-import { createSocketStack, type SocketStack } from './stack.js';
+import { stacksClosedAfterEach, until } from './socket-pair.test-helper.js';
 import type { UdpSendFailure } from './udp.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const LOOPBACK = 0x7f000001;
 
-const open: SocketStack[] = [];
-function stack(options: Parameters<typeof createSocketStack>[0] = {}): SocketStack {
-  const s = createSocketStack({ address: '127.0.0.1', ...options });
-  open.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
+const stack = stacksClosedAfterEach();
 
 describe('socket stack UDP', () => {
   it('bind(0) knows its ephemeral port at once, and datagrams carry plain bytes and both endpoints', async () => {
