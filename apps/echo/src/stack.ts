@@ -62,7 +62,7 @@ export async function buildStack(o: EchoOptions): Promise<BuiltStack> {
 }
 
 /** The scheduler with its clock moved to the Unix epoch, so a pcap's timestamps are wall-clock times. */
-function wallClock(scheduler: Scheduler): Scheduler {
+export function wallClock(scheduler: Scheduler): Scheduler {
   const epoch = Date.now() - scheduler.now();
   return { now: () => epoch + scheduler.now(), at: (t, fn) => scheduler.at(t - epoch, fn), pending: () => scheduler.pending() };
 }

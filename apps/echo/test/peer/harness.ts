@@ -4,13 +4,17 @@
 // recorded to a pcap file; helpers for flows, hashes and counters.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Flow, NetDevice, Scheduler } from '@stack/interfaces';
+import type { Flow, NetDevice } from '@stack/interfaces';
 import { withPcap } from '@stack/netif';
 import { openTap, type TapDevice } from '@stack/netif-tap';
 import { fileSink, PcapWriter } from '@stack/pcap';
 import { CryptoRandom, NodeScheduler } from '@stack/platform-node';
 import { createDirectStack, type DirectStack, type DirectStackOptions } from '@stack/stack-direct';
+import type { TcpConnectionInfo } from '@stack/tcp';
 import { withNetns, type Netns } from '@stack/testkit';
+import { wallClock } from '../../src/stack.js';
+
+export { readAll } from '@stack/testkit/conformance';
 
 /** Linux's side of the TAP and ours. */
 export const KERNEL_IP = '10.77.0.1';
@@ -88,12 +92,6 @@ export async function withPeerStack<T>(options: PeerWorldOptions, fn: (w: PeerWo
   );
 }
 
-/** The scheduler with its clock moved to the Unix epoch, so a pcap's timestamps are wall-clock times (as the echo app does). */
-function wallClock(scheduler: Scheduler): Scheduler {
-  const epoch = Date.now() - scheduler.now();
-  return { now: () => epoch + scheduler.now(), at: (t, fn) => scheduler.at(t - epoch, fn), pending: () => scheduler.pending() };
-}
-
 export function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
@@ -101,18 +99,6 @@ export function sha256(data: Uint8Array): string {
 /** SHA-256 of a file. */
 export function sha256File(path: string): string {
   return sha256(readFileSync(path));
-}
-
-/** Reads a flow to EOF; throws on a flow error. */
-export async function readAll(flow: Flow): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for (;;) {
-    const r = await flow.read();
-    if (r.error !== undefined) throw new Error(`read failed: ${r.error}`);
-    if (r.eof) break;
-    parts.push(r.data.slice());
-  }
-  return Buffer.concat(parts);
 }
 
 /** Writes `data` in chunks, waiting for each (backpressure); throws on a flow error. */
@@ -123,34 +109,8 @@ export async function writeAll(flow: Flow, data: Uint8Array, chunk = 256 * 1024)
   }
 }
 
-/** Per-connection counters of @stack/tcp (TcpConnectionInfo.counters), as inspect() shows them. */
-export interface ConnCounters {
-  retransmits: number;
-  bytesRetransmitted: number;
-  fastRetransmits: number;
-  timeouts: number;
-  segmentsIn: number;
-  segmentsOut: number;
-  challengeAcks: number;
-  challengeAcksLimited: number;
-  outOfWindow: number;
-  outOfOrder: number;
-  pawsDropped: number;
-}
-
-/** A connection as `stack.inspect().tcp.connections` lists it. */
-export interface ConnSnapshot {
-  local: string;
-  remote: string;
-  state: string;
-  mss: number;
-  rcvWnd: number;
-  sndWscale: number;
-  rcvWscale: number;
-  timestamps: boolean;
-  sack: boolean;
-  counters: ConnCounters;
-}
+/** A connection as `stack.inspect().tcp.connections` lists it: the engine's snapshot with both ends as text. */
+export type ConnSnapshot = Omit<TcpConnectionInfo, 'localPort' | 'remotePort'> & { readonly local: string; readonly remote: string };
 
 /** The connections of our stack (listeners left out) whose remote end is `remote` ('10.77.0.1:20001') or any when omitted. */
 export function connections(stack: DirectStack, remote?: string): ConnSnapshot[] {
