@@ -2,6 +2,7 @@
 // runIperf3Client) as iperf 3.12's server does (esnet/iperf
 // src/iperf_server_api.c), TCP only.
 import { StackError, type Cancel, type Counters, type Flow, type ListenOptions, type Listener, type Stack } from '@stack/interfaces';
+import { formatIpv4 } from '@stack/wire';
 import { cpuMeter, hostClock, within, type CpuUtil, type Iperf3Clock } from './clock.js';
 import {
   encodeJsonMessage, jsonLength, parseParams, parseResults, resultsJson, sameCookie,
@@ -136,8 +137,7 @@ function endText(e: ReadEnd): string {
 }
 
 function formatRemote(flow: Flow): string {
-  const a = flow.remote.address;
-  return `${a >>> 24}.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}:${flow.remote.port}`;
+  return `${formatIpv4(flow.remote.address)}:${flow.remote.port}`;
 }
 
 /**
@@ -281,7 +281,7 @@ export function serveIperf3(stack: Stack, options: Iperf3ServerOptions = {}): Ip
         const test = current;
         await listener.close();
         if (test !== null) await test.terminate();
-        // Graceful closes under way get a moment (resetting a socket stack's flow mid-shutdown can wedge it).
+        // Graceful closes under way get a moment, so their FINs go out; what is left then is reset.
         if (closing.size > 0) await within(Promise.all(closing.values()), clock, CLOSE_GRACE_MS);
         for (const f of closing.keys()) f.abort();
         closing.clear();
@@ -320,7 +320,7 @@ class ServerTest {
   #toReceive = 0;
   #toSend = 0;
   #started = false;
-  /** The data connections were closed at TEST_END (never reset them after: see CLOSE_GRACE_MS). */
+  /** The data connections were closed at TEST_END: from then on `close()`'s grace period owns them. */
   #streamsReleased = false;
   #startTime = 0;
   #endTime = 0;
