@@ -91,6 +91,18 @@ describe('bind, send, receive', () => {
     expect(new TextDecoder().decode(w.bytes.subarray(8))).toBe('zc-ok');
   });
 
+  it('leaves the checksum to the layers below: the pseudo-header sum and l4ChecksumOffset 6 (RFC 768)', () => {
+    const { ip, udp } = setup();
+    udp.bind(5353, () => {}).send(PEER, 53, text('query!'));
+    udp.bind(5354, () => {}, { address: LOCAL }).send(PEER, 53, text('q'));
+    const [a, b] = ip.written;
+    expect(a!.options).toEqual({ l4ChecksumOffset: 6 });
+    expect(b!.options).toEqual({ src: LOCAL, l4ChecksumOffset: 6 });
+    // 10.77.0.1 -> 10.77.0.2 (testkit's LOCAL, PEER), protocol 17, length 14: 0x0a4d + 0x0001 + 0x0a4d + 0x0002 + 0x11 + 0x0e.
+    expect(a!.partialChecksum).toBe(0x0a4d + 0x0001 + 0x0a4d + 0x0002 + 0x11 + 0x0e);
+    expect(parseUdp(a!.bytes, a!.src, a!.dst).ok).toBe(true);
+  });
+
   it('sendChecksum false sends zero ("no checksum")', () => {
     const { ip, udp } = setup({ sendChecksum: false });
     udp.bind(1, () => {}).send(PEER, 2, text('x'));

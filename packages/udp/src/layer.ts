@@ -3,13 +3,13 @@ import {
   type Counters, type Fill, type IcmpErrorSender, type IpErrorInfo, type IpLayer, type IpRxInfo, type IpWriteOptions, type Random, type Scheduler,
   type UdpBindOptions, type UdpConfig, type UdpDatagram, type UdpHandler, type UdpLayer, type UdpSendError, type UdpSocket,
 } from '@stack/interfaces';
-import { readU16, writeU16 } from '@stack/wire';
+import { fold, pseudoHeaderSum, readU16, writeU16 } from '@stack/wire';
 import { resolveUdpConfig, type ResolvedUdpConfig } from './config.js';
 import { PortTable } from './engine/port-table.js';
 import {
   PROTOCOL_UDP, UDP_CHECKSUM, UDP_DST_PORT, UDP_HEADER_LEN, UDP_LENGTH, UDP_MAX_PAYLOAD, UDP_SRC_PORT,
 } from './wire/fields.js';
-import { checkUdp, udpChecksum } from './wire/udp.js';
+import { checkUdp } from './wire/udp.js';
 
 /**
  * What the UDP layer needs besides IP: time, randomness (ephemeral ports) and,
@@ -51,7 +51,13 @@ function validAddress(addr: unknown): addr is number {
 
 class Socket implements UdpSocket {
   closed = false;
-  /** What every send passes to `ip.write`, built once at bind: our bound unicast address as source, or none (IP picks). */
+  /**
+   * What every send passes to `ip.write`, built once at bind: our bound
+   * unicast address as source (or none: IP picks), and with checksums on,
+   * the offset of the checksum field: the datagram carries only the
+   * pseudo-header sum and the device (or IP, or Ethernet, when the device
+   * cannot) completes it (IpWriteOptions.l4ChecksumOffset).
+   */
   readonly writeOptions: IpWriteOptions | undefined;
 
   constructor(
@@ -65,7 +71,8 @@ class Socket implements UdpSocket {
     readonly handler: UdpHandler,
     readonly onError: ((err: IpErrorInfo) => void) | undefined,
   ) {
-    this.writeOptions = source === undefined ? undefined : Object.freeze({ src: source });
+    const csum = layer.config.sendChecksum ? { l4ChecksumOffset: UDP_CHECKSUM } : undefined;
+    this.writeOptions = source === undefined ? (csum === undefined ? undefined : Object.freeze(csum)) : Object.freeze({ src: source, ...csum });
   }
 
   send(dst: number, dstPort: number, data: Uint8Array): UdpSendError | null {
@@ -223,7 +230,11 @@ class Udp implements UdpLayer {
     return error;
   }
 
-  /** Header, then the data (one copy, or the user's fill in place), then the checksum (RFC 768). */
+  /**
+   * Header, then the data (one copy, or the user's fill in place), then the
+   * checksum field (RFC 768): the folded pseudo-header sum, for the layers
+   * below to complete (`writeOptions`), or 0 (none) without checksums.
+   */
   private writeDatagram(buf: Uint8Array, src: number, dst: number): void {
     const length = buf.length;
     writeU16(buf, UDP_SRC_PORT, this.txSrcPort);
@@ -232,7 +243,7 @@ class Udp implements UdpLayer {
     writeU16(buf, UDP_CHECKSUM, 0);
     if (this.txData !== undefined) buf.set(this.txData, UDP_HEADER_LEN);
     else this.txUserFill?.(buf.subarray(UDP_HEADER_LEN));
-    if (this.config.sendChecksum) writeU16(buf, UDP_CHECKSUM, udpChecksum(buf, length, src, dst));
+    if (this.config.sendChecksum) writeU16(buf, UDP_CHECKSUM, fold(pseudoHeaderSum(src, dst, PROTOCOL_UDP, length)));
   }
 
   // ------------------------------------------------------------------ misc
