@@ -8,7 +8,7 @@ describe('resolveTapOptions', () => {
     const c = resolveTapOptions({ name: 'tap0', mac: 0x02_00_00_00_00_01 });
     expect(c).toEqual({
       name: 'tap0', mtu: 1500, vnetHdr: true, offloads: 'auto', netns: undefined, mac: 0x02_00_00_00_00_01,
-      batchFrames: 64, txQueueFrames: 1024, txQueueBytes: 4 * 1024 * 1024, multiQueue: false,
+      batchFrames: 64, txQueueFrames: 1024, txQueueBytes: 4 * 1024 * 1024, multiQueue: false, coalesceUdp: true,
     });
     expect(c.mtu).toBe(TAP_DEFAULTS.mtu);
     expect(Object.isFrozen(c)).toBe(true);

@@ -29,6 +29,13 @@ export interface TapOptions {
   txQueueBytes?: number;
   /** Open with IFF_MULTI_QUEUE (default false), to share the device with other queues. */
   multiQueue?: boolean;
+  /**
+   * Send a run of UDP datagrams of one flow queued in one tick as one USO
+   * frame that the kernel cuts back into the same datagrams (default true;
+   * used when checksum offload was negotiated and the kernel takes USO,
+   * Linux ≥ 6.2). Saves the kernel's receive path per datagram.
+   */
+  coalesceUdp?: boolean;
 }
 
 /** The resolved options of a TAP device. */
@@ -43,6 +50,7 @@ export interface TapConfig {
   readonly txQueueFrames: number;
   readonly txQueueBytes: number;
   readonly multiQueue: boolean;
+  readonly coalesceUdp: boolean;
 }
 
 /** Defaults of `TapOptions`. */
@@ -54,12 +62,13 @@ export const TAP_DEFAULTS = Object.freeze({
   txQueueFrames: 1024,
   txQueueBytes: 4 * 1024 * 1024,
   multiQueue: false,
+  coalesceUdp: true,
 });
 
 /** Largest frame a TAP hands over or takes with TSO: virtio header + Ethernet + VLAN tag + a 65535-byte IP packet. */
 export const MAX_GSO_FRAME = 12 + 18 + 65_535;
 
-const KEYS = ['name', 'mtu', 'vnetHdr', 'offloads', 'netns', 'mac', 'random', 'batchFrames', 'txQueueFrames', 'txQueueBytes', 'multiQueue'];
+const KEYS = ['name', 'mtu', 'vnetHdr', 'offloads', 'netns', 'mac', 'random', 'batchFrames', 'txQueueFrames', 'txQueueBytes', 'multiQueue', 'coalesceUdp'];
 const WHERE = 'openTap';
 
 function invalid(what: string, allowed: string, value: unknown): never {
@@ -129,5 +138,6 @@ export function resolveTapOptions(options: TapOptions): TapConfig {
   const txQueueFrames = int('txQueueFrames', options.txQueueFrames, TAP_DEFAULTS.txQueueFrames, 1, 65_536);
   const txQueueBytes = int('txQueueBytes', options.txQueueBytes, TAP_DEFAULTS.txQueueBytes, MAX_GSO_FRAME, 256 * 1024 * 1024);
   const multiQueue = bool('multiQueue', options.multiQueue, TAP_DEFAULTS.multiQueue);
-  return Object.freeze({ name, mtu, vnetHdr, offloads, netns, mac, batchFrames, txQueueFrames, txQueueBytes, multiQueue });
+  const coalesceUdp = bool('coalesceUdp', options.coalesceUdp, TAP_DEFAULTS.coalesceUdp);
+  return Object.freeze({ name, mtu, vnetHdr, offloads, netns, mac, batchFrames, txQueueFrames, txQueueBytes, multiQueue, coalesceUdp });
 }

@@ -1,50 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { RxMeta } from '@stack/interfaces';
 import { checksum, pseudoHeaderSum, readU16, writeU16 } from '@stack/wire';
-import { resolveTapOptions, type TapOptions } from './config.js';
-import { TapDeviceImpl, type TapIo, type TapNegotiated } from './device.js';
+import type { TapDeviceImpl } from './device.js';
+import { ALL, NONE, RAW, device, tick } from './device.test-helper.js';
 import { VNET_HDR_LEN, VnetFlags, VnetGso, readU16LE } from './wire/fields.js';
 import { emitVnetHeader, type VnetHeaderRepr } from './wire/vnet-header.js';
-
-const ALL: TapNegotiated = { vnetHdr: true, csum: true, tso4: true, tso6: true, flags: 7 };
-const NONE: TapNegotiated = { vnetHdr: true, csum: false, tso4: false, tso6: false, flags: 0 };
-const RAW: TapNegotiated = { vnetHdr: false, csum: false, tso4: false, tso6: false, flags: 0 };
-
-/** A fake fd: records each write batch; `accept` limits how many frames a write takes (EAGAIN after). */
-class FakeIo implements TapIo {
-  batches: Uint8Array[][] = [];
-  accept = Infinity;
-  refuse = new Set<number>(); // frame indexes (within a batch) the kernel refuses with EIO
-  wantWritableCalls = 0;
-  closed = 0;
-  write(buf: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number): number {
-    const n = Math.min(count, this.accept);
-    const batch: Uint8Array[] = [];
-    for (let i = 0; i < n; i++) {
-      if (this.refuse.has(i)) {
-        lengths[i] = -5;
-        continue;
-      }
-      batch.push(buf.slice(offsets[i]!, offsets[i]! + lengths[i]!));
-    }
-    this.batches.push(batch);
-    return n;
-  }
-  wantWritable(): void {
-    this.wantWritableCalls++;
-  }
-  close(): void {
-    this.closed++;
-  }
-}
-
-function device(negotiated = ALL, options: Partial<TapOptions> = {}, reportError?: (e: unknown) => void) {
-  const io = new FakeIo();
-  const config = resolveTapOptions({ name: 'tap0', mac: '02:00:00:00:00:01', ...options });
-  return { io, dev: new TapDeviceImpl('tap0', config, negotiated, io, reportError) };
-}
-
-const tick = (): Promise<void> => new Promise((r) => queueMicrotask(r));
 
 /** Ethernet + IPv4 + TCP (20-byte header) with `payload` bytes; TCP checksum field = pseudo-header sum (partial). */
 function tcpFrame(payload: number, { cwr = false, vlan = false } = {}): Uint8Array {

@@ -2,6 +2,7 @@ import type { DeviceCapabilities, FrameHandler, MacAddress, NetDevice, RxMeta, T
 import { errnoName } from '@stack/native';
 import { EtherType, readU16 } from '@stack/wire';
 import type { TapConfig } from './config.js';
+import { USO_MAX_SEGMENTS, copyUdpPayload, growUdpRun, sameUdpFlow, udpSegmentPayload } from './coalesce.js';
 import { writeTxHeader, type Negotiated } from './offload.js';
 import { newTapStats, type TapDropCounters, type TapStats } from './stats.js';
 import { VNET_HDR_LEN, VnetField, VnetFlags, VnetGso } from './wire/fields.js';
@@ -25,6 +26,12 @@ export interface TapIo {
 export interface TapNegotiated extends Negotiated {
   /** TUN_F_* bits TUNSETOFFLOAD accepted (0 without offloads). */
   readonly flags: number;
+  /**
+   * The kernel takes GSO_UDP_L4 frames from us (it accepted TUN_F_USO4 when
+   * probed, Linux ≥ 6.2), so runs of UDP datagrams can be coalesced (see
+   * coalesce.ts). USO is not left on for frames the kernel hands us.
+   */
+  readonly uso: boolean;
 }
 
 /** A NetDevice over a Linux TAP (see `openTap`). */
@@ -38,12 +45,16 @@ export interface TapDevice extends NetDevice {
   readonly rxSlotSize: number;
   /** The errno name of the last refused write, if any. */
   readonly lastWriteError: string | undefined;
+  /** Runs of UDP datagrams are coalesced into USO frames (`coalesceUdp` and the kernel takes them); false after the kernel refused one. */
+  readonly coalescingUdp: boolean;
   /** False once closed. */
   readonly up: boolean;
 }
 
 const ETH_HEADER = 14;
 const VLAN_TAG = 4;
+/** errno of a write the kernel refused as invalid (a virtio header it does not know). */
+const EINVAL = 22;
 
 /**
  * The device behind `openTap`. Receive: `receiveBatch` is called once per
@@ -64,13 +75,20 @@ export class TapDeviceImpl implements TapDevice {
   private closed = false;
   private readonly meta: RxMeta = { checksumVerified: false, checksumPartial: false };
   private readonly hdr: number;
-  // Transmit queue: frames packed in txBuf, [offset, length] per frame, flags (1: GSO, 2: NEEDS_CSUM).
+  // Transmit queue: frames packed in txBuf, [offset, length] per frame, flags (1: TCP GSO, 2: NEEDS_CSUM, 4: UDP run),
+  // and per entry the frames it stands for and their bytes (more than one for a coalesced UDP run).
   private readonly txBuf: Uint8Array;
   private readonly txOffsets: Int32Array;
   private readonly txLengths: Int32Array;
   private readonly txFlags: Uint8Array;
+  private readonly txSegs: Uint8Array;
+  private readonly txSegBytes: Int32Array;
   private txCount = 0;
   private txUsed = 0;
+  /** UDP coalescing (coalesce.ts): on, and the open run (the last queued entry) with its segment size; -1: none. */
+  coalescingUdp: boolean;
+  private run = -1;
+  private runSegmentSize = 0;
   private flushScheduled = false;
   private waitingWritable = false;
   private readonly flushTask = (): void => {
@@ -102,6 +120,9 @@ export class TapDeviceImpl implements TapDevice {
     this.txOffsets = new Int32Array(config.txQueueFrames);
     this.txLengths = new Int32Array(config.txQueueFrames);
     this.txFlags = new Uint8Array(config.txQueueFrames);
+    this.txSegs = new Uint8Array(config.txQueueFrames);
+    this.txSegBytes = new Int32Array(config.txQueueFrames);
+    this.coalescingUdp = config.coalesceUdp && negotiated.uso && negotiated.vnetHdr && negotiated.csum;
   }
 
   get mac(): MacAddress {
@@ -128,6 +149,8 @@ export class TapDeviceImpl implements TapDevice {
     if (gso && this.capabilities.gsoMaxSize === 0) return this.txDrop('offload');
     const tagged = readU16(frame, 12) === EtherType.VLAN ? VLAN_TAG : 0;
     if (len > ETH_HEADER + tagged + (gso ? this.capabilities.gsoMaxSize : this.config.mtu)) return this.txDrop('oversize');
+    const payload = this.coalescingUdp && !gso && tagged === 0 ? udpSegmentPayload(frame, 0, len, meta) : -1;
+    if (payload > 0 && this.run >= 0 && this.joinRun(frame, len, payload)) return true;
     const need = this.hdr + len;
     if (this.txCount === this.txOffsets.length || this.txUsed + need > this.txBuf.length) {
       // Full: write what is queued now (no upward call), unless the kernel is pushing back.
@@ -141,11 +164,44 @@ export class TapDeviceImpl implements TapDevice {
     this.txOffsets[i] = at;
     this.txLengths[i] = need;
     this.txFlags[i] = (gso ? 1 : 0) | (this.hdr > 0 && (this.txBuf[at + VnetField.FLAGS]! & VnetFlags.NEEDS_CSUM) !== 0 ? 2 : 0);
+    this.txSegs[i] = 1; // flag 4 when a UDP run grows from it
+    this.txSegBytes[i] = len;
     this.txUsed += need;
+    // A UDP datagram opens a run the next ones of its flow may join.
+    this.run = payload > 0 ? i : -1;
+    this.runSegmentSize = payload;
     if (!this.flushScheduled && !this.waitingWritable) {
       this.flushScheduled = true;
       queueMicrotask(this.flushTask);
     }
+    return true;
+  }
+
+  /**
+   * Appends the payload of a UDP `frame` (`payload` bytes, checked by
+   * udpSegmentPayload) to the open run when it is of the same flow and fits;
+   * false leaves it to be queued as a frame of its own.
+   */
+  private joinRun(frame: Uint8Array, len: number, payload: number): boolean {
+    const i = this.run;
+    const segs = this.txSegs[i]!;
+    const at = this.txOffsets[i]!;
+    const head = at + this.hdr;
+    const buf = this.txBuf;
+    if (payload > this.runSegmentSize || segs >= USO_MAX_SEGMENTS) return false;
+    // The run's frame ends at its IPv4 packet (Ethernet padding of a lone first datagram is cut off).
+    const end = head + 14 + readU16(buf, head + 16);
+    if (end - head - 14 + payload > 0xffff) return false;
+    if (end + payload > buf.length || !sameUdpFlow(buf, head, frame, segs)) return false;
+    copyUdpPayload(frame, payload, buf, end);
+    growUdpRun(buf, at, head, payload, this.runSegmentSize);
+    this.txSegs[i] = segs + 1;
+    this.txSegBytes[i]! += len;
+    this.txLengths[i] = end + payload - at;
+    this.txUsed = end + payload;
+    this.txFlags[i]! |= 4;
+    // A shorter datagram is the last segment USO allows.
+    if (payload < this.runSegmentSize) this.run = -1;
     return true;
   }
 
@@ -218,6 +274,7 @@ export class TapDeviceImpl implements TapDevice {
   private writeQueued(): void {
     const count = this.txCount;
     if (count === 0) return;
+    this.run = -1; // what is written, or moved below, is closed to joiners
     const s = this.stats;
     let done: number;
     try {
@@ -225,27 +282,34 @@ export class TapDeviceImpl implements TapDevice {
     } catch (err) {
       // The fd itself is unusable (EBADF...): every queued frame is lost.
       this.lastWriteError = (err as { errno?: string }).errno ?? String(err);
-      s.txDropped += count;
-      s.dropped.writeError += count;
+      const lost = this.queuedFrames(0, count);
+      s.txDropped += lost;
+      s.dropped.writeError += lost;
       this.txCount = 0;
       this.txUsed = 0;
       return;
     }
     s.txBatches++;
-    const hdr = this.hdr;
     for (let i = 0; i < done; i++) {
       const len = this.txLengths[i]!;
+      const segs = this.txSegs[i]!;
+      const f = this.txFlags[i]!;
       if (len < 0) {
-        s.txDropped++;
-        s.dropped.writeError++;
+        s.txDropped += segs;
+        s.dropped.writeError += segs;
         this.lastWriteError = errnoName(-len);
+        // A kernel without USO on its write path (EINVAL): send datagrams one by one from now on.
+        if ((f & 4) !== 0 && -len === EINVAL) this.coalescingUdp = false;
         continue;
       }
-      s.txFrames++;
-      s.txBytes += len - hdr;
-      const f = this.txFlags[i]!;
+      s.txFrames += segs;
+      s.txBytes += this.txSegBytes[i]!;
       if ((f & 1) !== 0) s.gsoOut++;
       if ((f & 2) !== 0) s.csumOffloadOut++;
+      if ((f & 4) !== 0) {
+        s.usoOut++;
+        s.udpCoalesced += segs;
+      }
     }
     if (done === count) {
       this.txCount = 0;
@@ -260,11 +324,20 @@ export class TapDeviceImpl implements TapDevice {
       this.txOffsets[j] = this.txOffsets[i]! - from;
       this.txLengths[j] = this.txLengths[i]!;
       this.txFlags[j] = this.txFlags[i]!;
+      this.txSegs[j] = this.txSegs[i]!;
+      this.txSegBytes[j] = this.txSegBytes[i]!;
     }
     this.txCount = count - done;
     this.txUsed -= from;
     this.waitingWritable = true;
     this.io.wantWritable();
+  }
+
+  /** Frames queued in entries [from, to) (a coalesced run counts its datagrams). */
+  private queuedFrames(from: number, to: number): number {
+    let n = 0;
+    for (let i = from; i < to; i++) n += this.txSegs[i]!;
+    return n;
   }
 
   /** Writes what is queued, stops reading, closes the fd; frames still queued are dropped (`dropped.closed`). Idempotent. */
@@ -274,8 +347,9 @@ export class TapDeviceImpl implements TapDevice {
       this.closed = true;
       this.handler = null;
       if (this.txCount > 0) {
-        this.stats.txDropped += this.txCount;
-        this.stats.dropped.closed += this.txCount;
+        const lost = this.queuedFrames(0, this.txCount);
+        this.stats.txDropped += lost;
+        this.stats.dropped.closed += lost;
         this.txCount = 0;
         this.txUsed = 0;
       }

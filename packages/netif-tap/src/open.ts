@@ -34,8 +34,15 @@ export async function openTap(options: TapOptions): Promise<TapDevice> {
   });
   try {
     let flags = 0;
+    let uso = false;
     if (config.vnetHdr) {
       handle.setVnetHeaderSize(VNET_HDR_V1_LEN);
+      if (config.offloads !== false && config.coalesceUdp) {
+        // Probe USO (TUN_F_USO4, Linux ≥ 6.2): a kernel that takes the bit also takes GSO_UDP_L4
+        // frames from us. It is not left on: it would let the kernel hand us USO frames, and the
+        // stack above wants datagrams one by one.
+        uso = (handle.setOffload(DEFAULT_OFFLOADS | TUN_F.USO4 | TUN_F.USO6) & TUN_F.USO4) !== 0;
+      }
       flags = handle.setOffload(config.offloads === false ? 0 : DEFAULT_OFFLOADS);
       const needed = TUN_F.CSUM | TUN_F.TSO4;
       if (config.offloads === true && (flags & needed) !== needed) {
@@ -51,6 +58,7 @@ export async function openTap(options: TapOptions): Promise<TapDevice> {
       tso4: (flags & TUN_F.TSO4) !== 0,
       tso6: (flags & TUN_F.TSO6) !== 0,
       flags,
+      uso: uso && (flags & TUN_F.CSUM) !== 0,
     });
     const device = new TapDeviceImpl(handle.name, config, negotiated, {
       write: (buf, offsets, lengths, count) => handle.write(buf, offsets, lengths, count),

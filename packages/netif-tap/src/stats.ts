@@ -16,7 +16,7 @@ export interface TapDropCounters {
   queueFull: number;
   /** Transmit: TxMeta asked for what the device cannot do: GSO without TSO negotiated, GSO of a frame that is not Ethernet + IP + TCP, a checksum field outside the frame. */
   offload: number;
-  /** Transmit: the kernel refused the write (the errno is in `lastWriteError`). */
+  /** Transmit: the kernel refused the write (the errno is in `lastWriteError`); a refused USO frame counts each datagram in it. */
   writeError: number;
 }
 
@@ -28,8 +28,12 @@ export interface TapStats extends DeviceStats {
   txBatches: number;
   /** Coalesced TCP segments received (virtio gso_type ≠ 0: up to 64 KiB, larger than the MTU). */
   gsoIn: number;
-  /** GSO frames written for the kernel to cut (TxMeta.gsoSize > 0). */
+  /** TCP GSO frames written for the kernel to cut (TxMeta.gsoSize > 0). */
   gsoOut: number;
+  /** Coalesced UDP runs written as one USO frame each (`coalesceUdp`). */
+  usoOut: number;
+  /** UDP datagrams that left inside those USO frames (each also counts in txFrames). */
+  udpCoalesced: number;
   /** Received frames flagged NEEDS_CSUM (checksum left partial: `RxMeta.checksumPartial`). */
   csumPartialIn: number;
   /** Frames written with NEEDS_CSUM (checksum left to the kernel). */
@@ -43,7 +47,7 @@ export interface TapStats extends DeviceStats {
 export function newTapStats(): TapStats {
   return {
     rxFrames: 0, rxBytes: 0, txFrames: 0, txBytes: 0, rxDropped: 0, txDropped: 0,
-    rxBatches: 0, txBatches: 0, gsoIn: 0, gsoOut: 0, csumPartialIn: 0, csumOffloadOut: 0, readErrors: 0,
+    rxBatches: 0, txBatches: 0, gsoIn: 0, gsoOut: 0, usoOut: 0, udpCoalesced: 0, csumPartialIn: 0, csumOffloadOut: 0, readErrors: 0,
     dropped: { runt: 0, oversize: 0, badHeader: 0, noHandler: 0, closed: 0, queueFull: 0, offload: 0, writeError: 0 },
   };
 }

@@ -5,7 +5,7 @@ import { withNetns, type Netns } from '@stack/testkit';
 import { openTap, type TapDevice, type TapOptions } from '../src/index.js';
 import { KERNEL_IP, OUR_IP } from './python.js';
 
-export { KERNEL_IP, OUR_IP, PY_SINK, PY_SOURCE } from './python.js';
+export { KERNEL_IP, OUR_IP, PY_SINK, PY_SOURCE, PY_UDP_SINK } from './python.js';
 
 export interface TapWorld {
   ns: Netns;
