@@ -177,7 +177,8 @@ async function udpEcho(a: Netns, tools: WireTools, server: Server): Promise<UdpF
   const cpu = (s1.cpuMs - s0.cpuMs) / (s1.t - s0.t);
   const wait = (s1.runWaitMs - s0.runWaitMs) / (s1.t - s0.t);
   const tap = direct
-    ? `; TAP read ${fmtInt((s1.rxFrames - s0.rxFrames) / seconds)} frames/s, wrote ${fmtInt((s1.txFrames - s0.txFrames) / seconds)}, ` +
+    ? `; TAP read ${fmtInt((s1.rxFrames - s0.rxFrames) / seconds)} frames/s, wrote ${fmtInt((s1.txFrames - s0.txFrames) / seconds)} ` +
+      `(${fmtInt((s1.udpCoalesced - s0.udpCoalesced) / seconds)}/s of them in ${fmtInt((s1.usoOut - s0.usoOut) / seconds)} USO frames/s), ` +
       `dropped rx ${s1.rxDropped - s0.rxDropped} tx ${s1.txDropped - s0.txDropped}; the kernel dropped ${fmtInt((await tapKernelDrops(a)) - k0)} it could not queue to us`
     : '';
   log(`udp echo on ${server.label}: ${fmtInt(rate)} datagrams/s taken (server CPU ${pct(cpu)}, waiting for a CPU ${pct(wait)}: ${fmtInt(rate / cpu)} per CPU-second), sender ${fmtInt(b.sent / b.seconds)}/s (${b.errors} refused sends)${tap}`);

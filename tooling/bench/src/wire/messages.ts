@@ -26,6 +26,9 @@ export interface WireStats {
   readonly txFrames: number;
   readonly rxDropped: number;
   readonly txDropped: number;
+  /** USO frames the TAP wrote, and the datagrams coalesced into them (direct only). */
+  readonly usoOut: number;
+  readonly udpCoalesced: number;
 }
 
 /** What a `memory` line holds (after full collections). */

@@ -74,6 +74,8 @@ async function main(): Promise<void> {
       txFrames: st?.txFrames ?? 0,
       rxDropped: st?.rxDropped ?? 0,
       txDropped: st?.txDropped ?? 0,
+      usoOut: st?.usoOut ?? 0,
+      udpCoalesced: st?.udpCoalesced ?? 0,
     };
     line(stats);
   });
