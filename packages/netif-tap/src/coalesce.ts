@@ -44,19 +44,19 @@ const UDP_CHECKSUM = UDP + 6;
 const FRAGMENT_BITS = 0x3fff;
 
 /**
- * The UDP payload length of `buf[frame, frame + len)` when that frame can
- * start or join a coalesced run (see above), else -1. Headers are checked
- * for consistency (IPv4 total length and UDP length agree and fit the frame:
- * the frame may carry Ethernet padding after them).
+ * The UDP payload length of `frame` when it can start or join a coalesced
+ * run (see above), else -1. Headers are checked for consistency (IPv4 total
+ * length and UDP length agree and fit the frame: the frame may carry
+ * Ethernet padding after them).
  */
-export function udpSegmentPayload(buf: Uint8Array, frame: number, len: number, meta: TxMeta | undefined): number {
+export function udpSegmentPayload(frame: Uint8Array, meta: TxMeta | undefined): number {
   if (meta === undefined || meta.checksumStart !== UDP || meta.checksumOffset !== 6 || (meta.gsoSize ?? 0) > 0) return -1;
-  if (len < UDP_FRAME_HEADERS || readU16(buf, frame + ETH_TYPE) !== EtherType.IPv4) return -1;
-  if (buf[frame + IP] !== 0x45 || buf[frame + IP_PROTOCOL] !== IpProtocol.UDP) return -1;
-  if ((readU16(buf, frame + IP_FLAGS_FRAG) & FRAGMENT_BITS) !== 0) return -1;
-  const total = readU16(buf, frame + IP_TOTAL_LEN);
-  const udpLen = readU16(buf, frame + UDP_LEN);
-  if (udpLen !== total - 20 || IP + total > len || udpLen <= 8) return -1;
+  if (frame.length < UDP_FRAME_HEADERS || readU16(frame, ETH_TYPE) !== EtherType.IPv4) return -1;
+  if (frame[IP] !== 0x45 || frame[IP_PROTOCOL] !== IpProtocol.UDP) return -1;
+  if ((readU16(frame, IP_FLAGS_FRAG) & FRAGMENT_BITS) !== 0) return -1;
+  const total = readU16(frame, IP_TOTAL_LEN);
+  const udpLen = readU16(frame, UDP_LEN);
+  if (udpLen !== total - 20 || IP + total > frame.length || udpLen <= 8) return -1;
   return udpLen - 8;
 }
 

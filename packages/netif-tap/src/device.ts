@@ -53,8 +53,6 @@ export interface TapDevice extends NetDevice {
 
 const ETH_HEADER = 14;
 const VLAN_TAG = 4;
-/** errno of a write the kernel refused as invalid (a virtio header it does not know). */
-const EINVAL = 22;
 
 /**
  * The device behind `openTap`. Receive: `receiveBatch` is called once per
@@ -149,7 +147,7 @@ export class TapDeviceImpl implements TapDevice {
     if (gso && this.capabilities.gsoMaxSize === 0) return this.txDrop('offload');
     const tagged = readU16(frame, 12) === EtherType.VLAN ? VLAN_TAG : 0;
     if (len > ETH_HEADER + tagged + (gso ? this.capabilities.gsoMaxSize : this.config.mtu)) return this.txDrop('oversize');
-    const payload = this.coalescingUdp && !gso && tagged === 0 ? udpSegmentPayload(frame, 0, len, meta) : -1;
+    const payload = this.coalescingUdp && !gso && tagged === 0 ? udpSegmentPayload(frame, meta) : -1;
     if (payload > 0 && this.run >= 0 && this.joinRun(frame, len, payload)) return true;
     const need = this.hdr + len;
     if (this.txCount === this.txOffsets.length || this.txUsed + need > this.txBuf.length) {
@@ -190,9 +188,9 @@ export class TapDeviceImpl implements TapDevice {
     const buf = this.txBuf;
     if (payload > this.runSegmentSize || segs >= USO_MAX_SEGMENTS) return false;
     // The run's frame ends at its IPv4 packet (Ethernet padding of a lone first datagram is cut off).
-    const end = head + 14 + readU16(buf, head + 16);
-    if (end - head - 14 + payload > 0xffff) return false;
-    if (end + payload > buf.length || !sameUdpFlow(buf, head, frame, segs)) return false;
+    const total = readU16(buf, head + ETH_HEADER + 2);
+    const end = head + ETH_HEADER + total;
+    if (total + payload > 0xffff || end + payload > buf.length || !sameUdpFlow(buf, head, frame, segs)) return false;
     copyUdpPayload(frame, payload, buf, end);
     growUdpRun(buf, at, head, payload, this.runSegmentSize);
     this.txSegs[i] = segs + 1;
@@ -299,7 +297,7 @@ export class TapDeviceImpl implements TapDevice {
         s.dropped.writeError += segs;
         this.lastWriteError = errnoName(-len);
         // A kernel without USO on its write path (EINVAL): send datagrams one by one from now on.
-        if ((f & 4) !== 0 && -len === EINVAL) this.coalescingUdp = false;
+        if ((f & 4) !== 0 && this.lastWriteError === 'EINVAL') this.coalescingUdp = false;
         continue;
       }
       s.txFrames += segs;
