@@ -9,7 +9,7 @@ export { createUdp, type UdpDeps, type UdpStats } from './layer.js';
 export { UDP_DEFAULTS, resolveUdpConfig, type ResolvedUdpConfig } from './config.js';
 export { PortTable, type PortBinding } from './engine/port-table.js';
 export {
-  UdpView, checkUdp, emitUdp, parseUdp, udpBufferLen, udpChecksum,
+  UdpView, checkUdp, emitUdp, parseUdp, udpBufferLen, udpChecksum, udpPartialChecksum,
   type UdpEmitOptions, type UdpParseOptions, type UdpRepr,
 } from './wire/udp.js';
 export {

@@ -3,13 +3,13 @@ import {
   type Counters, type Fill, type IcmpErrorSender, type IpErrorInfo, type IpLayer, type IpRxInfo, type IpWriteOptions, type Random, type Scheduler,
   type UdpBindOptions, type UdpConfig, type UdpDatagram, type UdpHandler, type UdpLayer, type UdpSendError, type UdpSocket,
 } from '@stack/interfaces';
-import { fold, pseudoHeaderSum, readU16, writeU16 } from '@stack/wire';
+import { readU16, writeU16 } from '@stack/wire';
 import { resolveUdpConfig, type ResolvedUdpConfig } from './config.js';
 import { PortTable } from './engine/port-table.js';
 import {
   PROTOCOL_UDP, UDP_CHECKSUM, UDP_DST_PORT, UDP_HEADER_LEN, UDP_LENGTH, UDP_MAX_PAYLOAD, UDP_SRC_PORT,
 } from './wire/fields.js';
-import { checkUdp } from './wire/udp.js';
+import { checkUdp, udpPartialChecksum } from './wire/udp.js';
 
 /**
  * What the UDP layer needs besides IP: time, randomness (ephemeral ports) and,
@@ -243,7 +243,7 @@ class Udp implements UdpLayer {
     writeU16(buf, UDP_CHECKSUM, 0);
     if (this.txData !== undefined) buf.set(this.txData, UDP_HEADER_LEN);
     else this.txUserFill?.(buf.subarray(UDP_HEADER_LEN));
-    if (this.config.sendChecksum) writeU16(buf, UDP_CHECKSUM, fold(pseudoHeaderSum(src, dst, PROTOCOL_UDP, length)));
+    if (this.config.sendChecksum) writeU16(buf, UDP_CHECKSUM, udpPartialChecksum(length, src, dst));
   }
 
   // ------------------------------------------------------------------ misc

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { isStackError } from '@stack/interfaces';
-import { fromHex, ipv4, toHex } from '@stack/wire';
-import { UdpView, checkUdp, emitUdp, parseUdp, udpBufferLen, udpChecksum } from './udp.js';
+import { checksum, fromHex, ipv4, readU16, toHex, writeU16 } from '@stack/wire';
+import { UdpView, checkUdp, emitUdp, parseUdp, udpBufferLen, udpChecksum, udpPartialChecksum } from './udp.js';
 
 const SRC = ipv4('10.77.0.1');
 const DST = ipv4('10.77.0.2');
@@ -55,6 +55,16 @@ describe('UDP codec: fixed bytes', () => {
     const out = new Uint8Array(11);
     emitUdp({ srcPort: 40000, dstPort: 7, length: 11 }, out, 0, { src: SRC, dst: DST, payload: fromHex('68690a'), checksum: false });
     expect(toHex(out)).toBe(toHex(b));
+  });
+
+  it("'partial' leaves the pseudo-header sum; completing it over the datagram gives the fixture", () => {
+    const out = new Uint8Array(11);
+    emitUdp({ srcPort: 40000, dstPort: 7, length: 11 }, out, 0, { src: SRC, dst: DST, payload: new TextEncoder().encode('hi\n'), checksum: 'partial' });
+    // 10.77.0.1 + 10.77.0.2 + 17 + 11, by hand: 0x0a4d + 0x0001 + 0x0a4d + 0x0002 + 0x11 + 0x0b.
+    expect(readU16(out, 6)).toBe(0x0a4d + 0x0001 + 0x0a4d + 0x0002 + 0x11 + 0x0b);
+    expect(udpPartialChecksum(11, SRC, DST)).toBe(readU16(out, 6));
+    writeU16(out, 6, checksum(out)); // what a device does with NEEDS_CSUM
+    expect(toHex(out)).toBe(toHex(fromHex(HI_HEX)));
   });
 
   it('writes 0xffff when the checksum comes out 0 (RFC 768)', () => {

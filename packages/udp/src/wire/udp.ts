@@ -30,6 +30,15 @@ export function udpChecksum(buf: Uint8Array, length: number, src: number, dst: n
 }
 
 /**
+ * What a datagram carries in its checksum field when a device or a lower
+ * layer completes the checksum (IpWriteOptions.l4ChecksumOffset): the
+ * folded, uncomplemented pseudo-header sum for `length` bytes of UDP.
+ */
+export function udpPartialChecksum(length: number, src: number, dst: number): number {
+  return fold(pseudoHeaderSum(src, dst, PROTOCOL_UDP, length));
+}
+
+/**
  * Checks a UDP datagram in `bytes` (which may run past it, e.g. IP padding):
  * an 8-byte header, a Length field of at least 8 and at most the bytes
  * present, and unless `verifyChecksum` is false a checksum that verifies
@@ -107,8 +116,12 @@ export interface UdpEmitOptions {
   readonly dst: number;
   /** Data to copy after the header; omit when it is already in place. */
   readonly payload?: Uint8Array;
-  /** Compute the checksum (default true); false writes 0, "none" (RFC 768). */
-  readonly checksum?: boolean;
+  /**
+   * Compute the checksum (default true); false writes 0, "none" (RFC 768);
+   * 'partial' writes only the pseudo-header sum, for a lower layer or the
+   * device to complete (`udpPartialChecksum`).
+   */
+  readonly checksum?: boolean | 'partial';
 }
 
 /**
@@ -135,6 +148,8 @@ export function emitUdp(repr: Omit<UdpRepr, 'checksum'>, buf: Uint8Array, offset
   writeU16(out, UDP_LENGTH, length);
   writeU16(out, UDP_CHECKSUM, 0);
   if (options.payload !== undefined) out.set(options.payload, UDP_HEADER_LEN);
-  if (options.checksum ?? true) writeU16(out, UDP_CHECKSUM, udpChecksum(out, length, options.src, options.dst));
+  const mode = options.checksum ?? true;
+  if (mode === 'partial') writeU16(out, UDP_CHECKSUM, udpPartialChecksum(length, options.src, options.dst));
+  else if (mode) writeU16(out, UDP_CHECKSUM, udpChecksum(out, length, options.src, options.dst));
   return length;
 }
