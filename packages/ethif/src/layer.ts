@@ -2,7 +2,7 @@ import {
   StackError, type DeviceCapabilities, type EthernetConfig, type EthernetHandler, type EthernetLayer, type EthernetRxInfo,
   type Fill, type MacAddress, type NetDevice, type RxMeta, type Scheduler, type TxMeta,
 } from '@stack/interfaces';
-import { EtherType, MAC_BROADCAST, checksum, readU16, readU48, writeU16, writeU48 } from '@stack/wire';
+import { EtherType, MAC_BROADCAST, completePartialChecksum, readU16, readU48, writeU16, writeU48 } from '@stack/wire';
 import { resolveEthernetConfig, type ResolvedEthernetConfig } from './config.js';
 import {
   ETH_DST, ETH_HEADER_LEN, ETH_MIN_FRAME_LEN, ETH_SRC, ETH_TYPE, ETH_VLAN_HEADER_LEN, ETH_VLAN_MIN_FRAME_LEN, TCI_VID_MASK,
@@ -264,8 +264,7 @@ export function createEthernet(device: NetDevice, _deps: EthernetDeps, config?: 
         } else {
           // The device cannot: complete the checksum here (RFC 1071 over the L4 bytes, the
           // pseudo-header sum already in the field). Padding is zeros and adds nothing.
-          const c = checksum(buf, txHeaderLen + csumStart, txHeaderLen + length);
-          writeU16(buf, txHeaderLen + csumField, c === 0 ? 0xffff : c);
+          completePartialChecksum(buf, txHeaderLen + csumStart, txHeaderLen + length, txHeaderLen + csumField);
           gsoMeta.gsoSize = gsoSize;
           out = gsoSize > 0 ? gsoMeta : undefined;
         }

@@ -23,8 +23,8 @@ import {
   type TxMeta,
 } from '@stack/interfaces';
 import {
-  EtherType, IPV4_BROADCAST, IpProtocol, MAC_BROADCAST, broadcastOf, checksum, isIpv4Multicast, isMacMulticast, multicastMac, readU16, readU32,
-  writeU16,
+  EtherType, IPV4_BROADCAST, IpProtocol, MAC_BROADCAST, broadcastOf, completePartialChecksum, isIpv4Multicast, isMacMulticast, multicastMac, readU16,
+  readU32,
 } from '@stack/wire';
 import { resolveIpv4Config, type ResolvedIpv4Config } from './config.js';
 import { IdentGenerator } from './ident.js';
@@ -488,10 +488,7 @@ class Ipv4LayerImpl implements Ipv4Layer {
     const fill = this.txFill!;
     this.txFill = null; // fillFragment copies from scratch, it never calls up
     fill(this.scratch.subarray(0, length), this.txSrc, this.txDst);
-    if (csumOffset !== undefined) {
-      const c = checksum(this.scratch, 0, length);
-      writeU16(this.scratch, csumOffset, c === 0 ? 0xffff : c); // as a device would (virtio, skb_checksum_help)
-    }
+    if (csumOffset !== undefined) completePartialChecksum(this.scratch, 0, length, csumOffset); // as a device would
     const step = (mtu - IPV4_MIN_HEADER_LEN) & ~(FRAGMENT_UNIT - 1);
     for (let off = 0; off < length; off += step) {
       const n = Math.min(step, length - off);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { TxMeta } from '@stack/interfaces';
-import { checksum, checksumValid, fold, pseudoHeaderSum, readU16, readU32, writeU16, writeU32 } from '@stack/wire';
+import { checksum, checksumValid, completePartialChecksum, fold, pseudoHeaderSum, readU16, readU32, writeU16, writeU32 } from '@stack/wire';
 import { USO_MAX_SEGMENTS } from './coalesce.js';
 import { ALL, device, tick } from './device.test-helper.js';
 import { VNET_HDR_LEN, VnetField, VnetFlags, VnetGso, readU16LE } from './wire/fields.js';
@@ -52,8 +52,7 @@ function udpFrame(d: Dgram): Uint8Array {
 
 /** Completes a partial checksum the way the kernel does for NEEDS_CSUM (skb_checksum_help). */
 function complete(frame: Uint8Array, start: number, offset: number): void {
-  const c = checksum(frame, start, frame.length);
-  writeU16(frame, start + offset, c === 0 ? 0xffff : c);
+  completePartialChecksum(frame, start, frame.length, start + offset);
 }
 
 /**

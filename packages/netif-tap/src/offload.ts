@@ -1,5 +1,5 @@
 import type { TxMeta } from '@stack/interfaces';
-import { EtherType, IpProtocol, checksum, readU16, writeU16 } from '@stack/wire';
+import { EtherType, IpProtocol, completePartialChecksum, readU16 } from '@stack/wire';
 import { VNET_HDR_LEN, VnetField, VnetFlags, VnetGso, writeU16LE } from './wire/fields.js';
 
 /** What the kernel accepted (TUNSETOFFLOAD), as the transmit path needs it. */
@@ -49,8 +49,7 @@ export function writeTxHeader(buf: Uint8Array, offset: number, frameLen: number,
       writeU16LE(buf, offset + VnetField.CSUM_OFFSET, field - start);
     } else {
       if (gsoSize > 0) return 'offload';
-      const c = checksum(buf, frame + start, frame + frameLen);
-      writeU16(buf, frame + field, c === 0 ? 0xffff : c);
+      completePartialChecksum(buf, frame + start, frame + frameLen, frame + field);
     }
   }
   if (gsoSize > 0) {

@@ -4,6 +4,8 @@
 // once at the end; long ranges are read 32 bits at a time. RFC 1624 gives
 // the incremental update when one field changes.
 
+import { writeU16 } from './bytes.js';
+
 /** Shortest range `sumWords` reads as 32-bit words (shorter ones go byte by byte; also keeps small on-heap arrays from being moved off-heap by `.buffer`). */
 const WORDS_MIN = 128;
 
@@ -90,6 +92,19 @@ export function fold(sum: number): number {
 /** The internet checksum of `buf[start..end)` plus an initial sum: ready to write into a header. */
 export function checksum(buf: Uint8Array, start = 0, end = buf.length, initial = 0): number {
   return ~fold(sumWords(buf, start, end, initial)) & 0xffff;
+}
+
+/**
+ * Completes a partial transport checksum as a device does for virtio's
+ * NEEDS_CSUM (Linux's skb_checksum_help): the 16-bit field at `field`
+ * holds the folded pseudo-header sum (RFC 1071 §2 lets it be summed like
+ * the rest), and the internet checksum of `buf[start..end)` replaces it,
+ * a computed 0 written as 0xffff (the same value in ones' complement; UDP
+ * needs the latter, RFC 768). Zero padding inside the range adds nothing.
+ */
+export function completePartialChecksum(buf: Uint8Array, start: number, end: number, field: number): void {
+  const c = checksum(buf, start, end);
+  writeU16(buf, field, c === 0 ? 0xffff : c);
 }
 
 /** True when a range that contains its own checksum field sums to 0xffff (verifies). */

@@ -1,6 +1,6 @@
 import type { TxMeta } from '@stack/interfaces';
 import { StackError } from '@stack/interfaces';
-import { checksum, fail, ok, pseudoHeaderSum, readU16, readU32, writeU16, writeU32, type ParseResult } from '@stack/wire';
+import { checksum, completePartialChecksum, fail, ok, pseudoHeaderSum, readU16, readU32, writeU16, writeU32, type ParseResult } from '@stack/wire';
 import { Eth, TPID_8021AD, TPID_8021Q } from '../ethernet.js';
 import { ETHERTYPE_IPV4, FRAGMENT_BITS, Ip, PROTOCOL_TCP, Tcp } from './headers.js';
 
@@ -155,8 +155,7 @@ export function checkChecksumMeta(frame: Uint8Array, meta: TxMeta, where: string
  * (`checkChecksumMeta`).
  */
 export function completeChecksum(frame: Uint8Array, checksumStart: number, checksumOffset: number): void {
-  const c = checksum(frame, checksumStart, frame.length);
-  writeU16(frame, checksumStart + checksumOffset, c === 0 ? 0xffff : c);
+  completePartialChecksum(frame, checksumStart, frame.length, checksumStart + checksumOffset);
 }
 
 /**
