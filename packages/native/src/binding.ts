@@ -19,6 +19,8 @@ export interface NativeConstants {
   readonly TUN_F_TSO6: number;
   readonly TUN_F_TSO_ECN: number;
   readonly TUN_F_UFO: number;
+  readonly TUN_F_USO4: number;
+  readonly TUN_F_USO6: number;
   readonly IFNAMSIZ: number;
 }
 

@@ -29,15 +29,15 @@
 #define TUN_PATH "/dev/net/tun"
 /* The flags a caller may ask for besides IFF_TAP | IFF_NO_PI. */
 #define ALLOWED_FLAGS (IFF_VNET_HDR | IFF_MULTI_QUEUE)
-/* TUN_F_* bits we know of, in the order they are probed. */
-static const unsigned offload_bits[] = {TUN_F_CSUM, TUN_F_TSO4, TUN_F_TSO6, TUN_F_TSO_ECN, TUN_F_UFO,
-#ifdef TUN_F_USO4
-                                        TUN_F_USO4,
+/* USO bits (Linux 6.2): headers older than the kernel (Debian 12's are 6.1) lack them; the values are fixed uapi. */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
 #endif
-#ifdef TUN_F_USO6
-                                        TUN_F_USO6,
+#ifndef TUN_F_USO6
+#define TUN_F_USO6 0x40
 #endif
-};
+/* TUN_F_* bits we know of, in the order they are probed; USO4 and USO6 go as a pair (the kernel takes them only together). */
+static const unsigned offload_bits[] = {TUN_F_CSUM, TUN_F_TSO4, TUN_F_TSO6, TUN_F_TSO_ECN, TUN_F_UFO, TUN_F_USO4 | TUN_F_USO6};
 
 /* A JS string argument into buf (NUL-terminated); throws when too long or not a string. */
 static bool arg_string(napi_env env, napi_value v, const char *what, char *buf, size_t size) {
@@ -238,7 +238,7 @@ static napi_value set_offload(napi_env env, napi_callback_info info) {
     accepted = 0;
     for (size_t i = 0; i < sizeof offload_bits / sizeof offload_bits[0]; i++) {
       unsigned bit = offload_bits[i];
-      if (!((unsigned)wanted & bit)) continue;
+      if (((unsigned)wanted & bit) != bit) continue;
       if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)(accepted | bit)) == 0) accepted |= bit;
     }
     /* The last successful call (or none) left exactly `accepted`; make it so when nothing was taken. */
@@ -260,7 +260,8 @@ static bool export_constants(napi_env env, napi_value exports) {
          sn_set_int(env, c, "IFF_VNET_HDR", IFF_VNET_HDR) && sn_set_int(env, c, "IFF_MULTI_QUEUE", IFF_MULTI_QUEUE) &&
          sn_set_int(env, c, "TUN_F_CSUM", TUN_F_CSUM) && sn_set_int(env, c, "TUN_F_TSO4", TUN_F_TSO4) &&
          sn_set_int(env, c, "TUN_F_TSO6", TUN_F_TSO6) && sn_set_int(env, c, "TUN_F_TSO_ECN", TUN_F_TSO_ECN) &&
-         sn_set_int(env, c, "TUN_F_UFO", TUN_F_UFO) && sn_set_int(env, c, "IFNAMSIZ", IFNAMSIZ) &&
+         sn_set_int(env, c, "TUN_F_UFO", TUN_F_UFO) && sn_set_int(env, c, "TUN_F_USO4", TUN_F_USO4) &&
+         sn_set_int(env, c, "TUN_F_USO6", TUN_F_USO6) && sn_set_int(env, c, "IFNAMSIZ", IFNAMSIZ) &&
          napi_set_named_property(env, exports, "constants", c) == napi_ok;
 }
 

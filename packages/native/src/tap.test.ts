@@ -80,6 +80,8 @@ describe.runIf(status.available)('the built addon (no root needed)', () => {
     expect(c.TUN_F_TSO6).toBe(TUN_F.TSO6);
     expect(c.TUN_F_TSO_ECN).toBe(TUN_F.TSO_ECN);
     expect(c.TUN_F_UFO).toBe(TUN_F.UFO);
+    expect(c.TUN_F_USO4).toBe(TUN_F.USO4);
+    expect(c.TUN_F_USO6).toBe(TUN_F.USO6);
   });
 
   it('checks arguments in C too (TypeError / RangeError, never a crash)', () => {
