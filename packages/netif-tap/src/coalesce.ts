@@ -61,11 +61,25 @@ export function udpSegmentPayload(frame: Uint8Array, meta: TxMeta | undefined): 
 }
 
 /**
- * True when `frame` (its payload checked by `udpSegmentPayload`) carries the
- * same flow as the run's first frame at `buf[head..]` and the id that
- * follows the run's `segments` datagrams.
+ * Appends the UDP datagram `frame` (`payload` bytes, checked by
+ * `udpSegmentPayload`) to the run whose first frame is at `buf[head..]`
+ * (its virtio header at `vnet`), which holds `segments` datagrams of
+ * `segmentSize` bytes (the last may be shorter), when it is of the same flow
+ * and the grown packet fits both 65,535 bytes and `buf`. Returns where the
+ * run now ends in `buf`, or -1 (nothing written).
  */
-export function sameUdpFlow(buf: Uint8Array, head: number, frame: Uint8Array, segments: number): boolean {
+export function appendToUdpRun(buf: Uint8Array, vnet: number, head: number, frame: Uint8Array, payload: number, segmentSize: number, segments: number): number {
+  // The run ends at its IPv4 packet (Ethernet padding of a lone first datagram is cut off).
+  const total = readU16(buf, head + IP_TOTAL_LEN);
+  const end = head + IP + total;
+  if (total + payload > 0xffff || end + payload > buf.length || !sameUdpFlow(buf, head, frame, segments)) return -1;
+  copyUdpPayload(frame, payload, buf, end);
+  growUdpRun(buf, vnet, head, total, payload, segmentSize);
+  return end + payload;
+}
+
+/** True when `frame` carries the same flow as the run's first frame at `buf[head..]` and the id that follows its `segments` datagrams. */
+function sameUdpFlow(buf: Uint8Array, head: number, frame: Uint8Array, segments: number): boolean {
   // MACs and EtherType.
   for (let i = 0; i < IP; i++) if (buf[head + i] !== frame[i]) return false;
   if (buf[head + IP + 1] !== frame[IP + 1]) return false; // TOS
@@ -78,7 +92,7 @@ export function sameUdpFlow(buf: Uint8Array, head: number, frame: Uint8Array, se
 }
 
 /** Copies the UDP payload of `frame` (`payload` bytes) to `buf[at..]`: a loop for small ones (no view to allocate). */
-export function copyUdpPayload(frame: Uint8Array, payload: number, buf: Uint8Array, at: number): void {
+function copyUdpPayload(frame: Uint8Array, payload: number, buf: Uint8Array, at: number): void {
   if (payload <= 64) {
     for (let i = 0; i < payload; i++) buf[at + i] = frame[UDP_FRAME_HEADERS + i]!;
   } else {
@@ -87,14 +101,14 @@ export function copyUdpPayload(frame: Uint8Array, payload: number, buf: Uint8Arr
 }
 
 /**
- * Grows the run's first frame at `head` (its virtio header at `vnet`) by
- * `added` payload bytes already copied after it: IPv4 total length and
- * header checksum (RFC 1624), UDP length and the partial checksum it holds
- * (the pseudo-header sum, whose length term changes), and the virtio header
- * (GSO_UDP_L4, hdr_len, gso_size = `segmentSize`).
+ * Grows the run's first frame at `head` (IPv4 total length `total`, its
+ * virtio header at `vnet`) by `added` payload bytes already copied after
+ * it: IPv4 total length and header checksum (RFC 1624), UDP length and the
+ * partial checksum it holds (the pseudo-header sum, whose length term
+ * changes), and the virtio header (GSO_UDP_L4, hdr_len, gso_size =
+ * `segmentSize`).
  */
-export function growUdpRun(buf: Uint8Array, vnet: number, head: number, added: number, segmentSize: number): void {
-  const total = readU16(buf, head + IP_TOTAL_LEN);
+function growUdpRun(buf: Uint8Array, vnet: number, head: number, total: number, added: number, segmentSize: number): void {
   const newTotal = total + added;
   writeU16(buf, head + IP_TOTAL_LEN, newTotal);
   writeU16(buf, head + IP_CHECKSUM, updateChecksum16(readU16(buf, head + IP_CHECKSUM), total, newTotal));

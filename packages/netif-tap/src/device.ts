@@ -2,7 +2,7 @@ import type { DeviceCapabilities, FrameHandler, MacAddress, NetDevice, RxMeta, T
 import { errnoName } from '@stack/native';
 import { EtherType, readU16 } from '@stack/wire';
 import type { TapConfig } from './config.js';
-import { USO_MAX_SEGMENTS, copyUdpPayload, growUdpRun, sameUdpFlow, udpSegmentPayload } from './coalesce.js';
+import { USO_MAX_SEGMENTS, appendToUdpRun, udpSegmentPayload } from './coalesce.js';
 import { writeTxHeader, type Negotiated } from './offload.js';
 import { newTapStats, type TapDropCounters, type TapStats } from './stats.js';
 import { VNET_HDR_LEN, VnetField, VnetFlags, VnetGso } from './wire/fields.js';
@@ -147,7 +147,8 @@ export class TapDeviceImpl implements TapDevice {
     if (gso && this.capabilities.gsoMaxSize === 0) return this.txDrop('offload');
     const tagged = readU16(frame, 12) === EtherType.VLAN ? VLAN_TAG : 0;
     if (len > ETH_HEADER + tagged + (gso ? this.capabilities.gsoMaxSize : this.config.mtu)) return this.txDrop('oversize');
-    const payload = this.coalescingUdp && !gso && tagged === 0 ? udpSegmentPayload(frame, meta) : -1;
+    // (udpSegmentPayload refuses tagged and GSO frames itself.)
+    const payload = this.coalescingUdp ? udpSegmentPayload(frame, meta) : -1;
     if (payload > 0 && this.run >= 0 && this.joinRun(frame, len, payload)) return true;
     const need = this.hdr + len;
     if (this.txCount === this.txOffsets.length || this.txUsed + need > this.txBuf.length) {
@@ -183,20 +184,14 @@ export class TapDeviceImpl implements TapDevice {
   private joinRun(frame: Uint8Array, len: number, payload: number): boolean {
     const i = this.run;
     const segs = this.txSegs[i]!;
-    const at = this.txOffsets[i]!;
-    const head = at + this.hdr;
-    const buf = this.txBuf;
     if (payload > this.runSegmentSize || segs >= USO_MAX_SEGMENTS) return false;
-    // The run's frame ends at its IPv4 packet (Ethernet padding of a lone first datagram is cut off).
-    const total = readU16(buf, head + ETH_HEADER + 2);
-    const end = head + ETH_HEADER + total;
-    if (total + payload > 0xffff || end + payload > buf.length || !sameUdpFlow(buf, head, frame, segs)) return false;
-    copyUdpPayload(frame, payload, buf, end);
-    growUdpRun(buf, at, head, payload, this.runSegmentSize);
+    const at = this.txOffsets[i]!;
+    const end = appendToUdpRun(this.txBuf, at, at + this.hdr, frame, payload, this.runSegmentSize, segs);
+    if (end < 0) return false;
     this.txSegs[i] = segs + 1;
     this.txSegBytes[i]! += len;
-    this.txLengths[i] = end + payload - at;
-    this.txUsed = end + payload;
+    this.txLengths[i] = end - at;
+    this.txUsed = end;
     this.txFlags[i]! |= 4;
     // A shorter datagram is the last segment USO allows.
     if (payload < this.runSegmentSize) this.run = -1;
