@@ -27,6 +27,8 @@ try {
     onEnd: (flow, bytes, error) =>
       log.debug({ remote: `${formatIpv4(flow.remote.address)}:${flow.remote.port}`, bytes, error }, 'connection ended'),
   });
+  // The kernel's stack (--net socket) binds a tick after listen: a port another process holds shows here.
+  await server.ready;
 } catch (err) {
   const e = err as { code?: string; message?: string };
   log.fatal({ code: e.code }, `cannot listen on port ${options.port}: ${e.message ?? String(err)}`);

@@ -18,6 +18,8 @@ export interface EchoCounters {
 /** A running echo server: its counters, and `close()`, which ends every connection. */
 export interface EchoServer {
   readonly port: number;
+  /** Resolves once the TCP port takes connections; rejects when it cannot be bound (`Listener.ready`). */
+  readonly ready: Promise<void>;
   readonly counters: EchoCounters;
   /** Stops listening, closes every open connection (FIN; RST after `graceMs`), unbinds UDP. */
   close(graceMs?: number): Promise<void>;
@@ -79,6 +81,7 @@ export function serveEcho(stack: Stack, port: number, options: { backlog?: numbe
   let closing: Promise<void> | undefined;
   return {
     port,
+    ready: listener.ready,
     counters,
     close(graceMs = 2_000): Promise<void> {
       closing ??= (async () => {

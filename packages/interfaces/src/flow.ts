@@ -52,6 +52,14 @@ export interface ConnectOptions {
 /** A listening TCP port. */
 export interface Listener {
   readonly port: number;
+  /**
+   * Resolves once the port takes connections; rejects with a StackError
+   * (ERR_PORT_IN_USE, ERR_INVALID_ARGUMENT) when it cannot be bound after
+   * `listen` returned. A stack that binds inside `listen` (and throws there)
+   * resolves it at once; the kernel's stack binds a tick later
+   * (`@stack/stack-socket`). Await it before telling anyone the port is open.
+   */
+  readonly ready: Promise<void>;
   close(): Promise<void>;
 }
 

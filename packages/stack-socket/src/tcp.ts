@@ -44,9 +44,9 @@ export interface SocketListenerSnapshot {
 }
 
 /**
- * A listening TCP port of a socket stack (`Listener`), plus `ready`: the
- * kernel's bind happens a tick after `listen()` returns (Node resolves the
- * address first), so a port another process holds is only known then.
+ * A listening TCP port of a socket stack (`Listener`): the kernel's bind
+ * happens a tick after `listen()` returns (Node resolves the address
+ * first), so a port another process holds is only known through `ready`.
  */
 export interface SocketListener extends Listener {
   /** The address it listens on (0: every address). */

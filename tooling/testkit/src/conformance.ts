@@ -97,10 +97,9 @@ export async function misuseCode(fn: () => unknown): Promise<StackErrorCode | 'n
   return 'no error';
 }
 
-/** Waits for a listener to be bound, when the stack says when (stack-socket's `ready`). */
+/** Waits for a listener to be bound (`Listener.ready`). */
 async function listening(pair: StackPair, l: Listener): Promise<void> {
-  const ready = (l as { ready?: unknown }).ready;
-  if (ready instanceof Promise) await pair.settle(ready as Promise<unknown>);
+  await pair.settle(l.ready);
 }
 
 /** Registers the conformance tests (vitest `it`s) for the pairs `makePair` builds. */

@@ -29,6 +29,8 @@ export class ListenerImpl implements Listener {
   /** When this listener last answered a SYN with a cookie (-Infinity: never); ACKs are checked for cookies for two slots after. */
   cookiesAt = -Infinity;
   private closing: Promise<void> | null = null;
+  /** Bound inside `listen` (which throws for a port in use): ready at once. */
+  readonly ready: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly host: ListenerHost,

@@ -256,8 +256,7 @@ export function serveIperf3(stack: Stack, options: Iperf3ServerOptions = {}): Ip
   };
 
   const listener: Listener = tcp.listen(port, onFlow, options.listen);
-  const maybeReady = (listener as Partial<{ ready: Promise<void> }>).ready;
-  const ready = maybeReady instanceof Promise ? maybeReady : Promise.resolve();
+  const ready = listener.ready;
   // Not awaited by the caller: the rejection still surfaces through `ready` when asked for.
   ready.catch(() => {});
 
