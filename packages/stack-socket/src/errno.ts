@@ -1,4 +1,5 @@
-import type { ConnectError, FlowError, UdpSendError } from '@stack/interfaces';
+import { StackError, type ConnectError, type FlowError, type Ipv4Address, type UdpSendError } from '@stack/interfaces';
+import { formatIpv4 } from '@stack/wire';
 
 /** The errno name of a Node system error (`ECONNREFUSED`...), or "UNKNOWN". */
 export function errnoOf(err: unknown): string {
@@ -70,4 +71,25 @@ export function udpSendErrorOf(errno: string): UdpSendError {
     default:
       return 'no-route';
   }
+}
+
+/** True for an integer port in `min`..65535. */
+export function validPort(port: unknown, min: number): port is number {
+  return typeof port === 'number' && Number.isInteger(port) && port >= min && port <= 0xffff;
+}
+
+/**
+ * The StackError for a bind or listen the kernel refused (bind(2), listen(2)):
+ * a port another socket holds is ERR_PORT_IN_USE; an address that is not
+ * this host's or a privileged port is ERR_INVALID_ARGUMENT; anything else
+ * ERR_DEVICE. `what` says which ("tcp: listen on", "udp: bind").
+ */
+export function bindError(what: string, errno: string, address: Ipv4Address, port: number, cause: unknown): StackError {
+  const where = `${formatIpv4(address)}:${port}`;
+  if (errno === 'EADDRINUSE') return new StackError('ERR_PORT_IN_USE', `${what} ${where}: the port is in use by another socket (EADDRINUSE)`, { cause });
+  if (errno === 'EADDRNOTAVAIL') return new StackError('ERR_INVALID_ARGUMENT', `${what} ${where}: not an address of this host (EADDRNOTAVAIL)`, { cause });
+  if (errno === 'EACCES') {
+    return new StackError('ERR_INVALID_ARGUMENT', `${what} ${where}: permission denied (EACCES; ports below 1024 need CAP_NET_BIND_SERVICE)`, { cause });
+  }
+  return new StackError('ERR_DEVICE', `${what} ${where}: the kernel refused (${errno})`, { cause });
 }

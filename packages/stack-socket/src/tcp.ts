@@ -6,7 +6,7 @@ import {
 } from '@stack/interfaces';
 import { formatIpv4, ipv4 } from '@stack/wire';
 import type { ResolvedSocketTcpConfig } from './config.js';
-import { connectErrorOf, errnoOf } from './errno.js';
+import { bindError, connectErrorOf, errnoOf, validPort } from './errno.js';
 import { SocketFlow, type FlowOwner, type SocketFlowSnapshot } from './flow.js';
 import { afterHandlesClosed } from './loop.js';
 
@@ -71,10 +71,6 @@ export interface SocketStackTcp extends StackTcp {
   connect(dst: Ipv4Like, port: number, options?: ConnectOptions): Promise<SocketConnectResult>;
 }
 
-function validPort(port: unknown, min: number): port is number {
-  return typeof port === 'number' && Number.isInteger(port) && port >= min && port <= 0xffff;
-}
-
 /** A connect in progress. */
 interface Connecting {
   readonly socket: Socket;
@@ -116,7 +112,7 @@ class ListenerImpl implements SocketListener {
         this.state = 'failed';
         this.tcp.unlisten(this);
         server.close();
-        reject(listenError(errno, address, port, err));
+        reject(bindError('tcp: cannot listen on', errno, address, port, err));
       });
     });
   }
@@ -140,13 +136,6 @@ class ListenerImpl implements SocketListener {
   }
 }
 
-function listenError(errno: string, address: Ipv4Address, port: number, cause: Error): StackError {
-  const where = `${formatIpv4(address)}:${port}`;
-  if (errno === 'EADDRINUSE') return new StackError('ERR_PORT_IN_USE', `tcp: ${where} is in use by another socket (EADDRINUSE)`, { cause });
-  if (errno === 'EADDRNOTAVAIL') return new StackError('ERR_INVALID_ARGUMENT', `tcp: cannot listen on ${where}: not an address of this host (EADDRNOTAVAIL)`, { cause });
-  if (errno === 'EACCES') return new StackError('ERR_INVALID_ARGUMENT', `tcp: cannot listen on ${where}: permission denied (EACCES; ports below 1024 need CAP_NET_BIND_SERVICE)`, { cause });
-  return new StackError('ERR_DEVICE', `tcp: the kernel refused to listen on ${where} (${errno})`, { cause });
-}
 
 /**
  * The TCP of a socket stack: listeners over `net.Server`, connects over

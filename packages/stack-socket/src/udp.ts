@@ -6,7 +6,7 @@ import {
 } from '@stack/interfaces';
 import { formatIpv4, ipv4, parseIpv4 } from '@stack/wire';
 import type { ResolvedSocketUdpConfig } from './config.js';
-import { errnoOf, udpSendErrorOf } from './errno.js';
+import { bindError, errnoOf, udpSendErrorOf, validPort } from './errno.js';
 
 /** The largest UDP payload in one IPv4 datagram: 65535 - 20 (IPv4 header) - 8 (UDP header). */
 export const UDP_MAX_PAYLOAD = 65_507;
@@ -71,10 +71,6 @@ function literalLookup(hostname: string, _options: unknown, callback: (err: Node
   callback(null, hostname, 4);
 }
 
-function validPort(port: unknown, min: number): port is number {
-  return typeof port === 'number' && Number.isInteger(port) && port >= min && port <= 0xffff;
-}
-
 class UdpSocketImpl implements SocketUdpSocket {
   isClosed = false;
   rx = 0;
@@ -92,28 +88,29 @@ class UdpSocketImpl implements SocketUdpSocket {
   }
 
   send(dst: Ipv4Address, dstPort: number, data: Uint8Array): UdpSendError | null {
-    this.check(dst, dstPort);
+    const to = this.check(dst, dstPort);
     if (!(data instanceof Uint8Array)) throw new StackError('ERR_INVALID_ARGUMENT', 'udp: send needs a Uint8Array');
     if (data.length > UDP_MAX_PAYLOAD) return 'too-big';
     // A copy, as the contract says: a datagram the kernel cannot take at once waits in libuv's queue.
-    return this.udp.transmit(this, this.socket, ipv4(dst), dstPort, Buffer.from(data));
+    return this.udp.transmit(this, this.socket, to, dstPort, Buffer.from(data));
   }
 
   write(dst: Ipv4Address, dstPort: number, length: number, fill: Fill): UdpSendError | null {
-    this.check(dst, dstPort);
+    const to = this.check(dst, dstPort);
     if (!Number.isInteger(length) || length < 0) throw new StackError('ERR_INVALID_ARGUMENT', `udp: length must be an integer >= 0, got ${length}`);
     if (length > UDP_MAX_PAYLOAD) return 'too-big';
     const buf = Buffer.alloc(length);
     fill(buf);
-    return this.udp.transmit(this, this.socket, ipv4(dst), dstPort, buf);
+    return this.udp.transmit(this, this.socket, to, dstPort, buf);
   }
 
-  private check(dst: unknown, dstPort: number): void {
+  /** Checks a send's arguments; returns the destination as a number. */
+  private check(dst: unknown, dstPort: number): Ipv4Address {
     if (this.isClosed) throw new StackError('ERR_CLOSED', `udp: send on closed socket (port ${this.port})`);
-    if (typeof dst === 'string' ? parseIpv4(dst) === undefined : !(typeof dst === 'number' && Number.isInteger(dst) && dst >= 0 && dst <= 0xffff_ffff)) {
-      throw new StackError('ERR_INVALID_ARGUMENT', `udp: destination must be an IPv4 address (integer 0..2^32-1), got ${String(dst)}`);
-    }
+    const to = typeof dst === 'string' ? parseIpv4(dst) : typeof dst === 'number' && Number.isInteger(dst) && dst >= 0 && dst <= 0xffff_ffff ? dst : undefined;
+    if (to === undefined) throw new StackError('ERR_INVALID_ARGUMENT', `udp: destination must be an IPv4 address (integer 0..2^32-1), got ${String(dst)}`);
     if (!validPort(dstPort, 1)) throw new StackError('ERR_INVALID_ARGUMENT', `udp: destination port must be an integer 1..65535, got ${String(dstPort)}`);
+    return to;
   }
 
   close(): void {
@@ -225,11 +222,7 @@ export class SocketUdp implements SocketStackUdp {
       socket.close();
       const errno = errnoOf(failure);
       this.countErrno(errno);
-      const where = `${formatIpv4(address)}:${port}`;
-      if (errno === 'EADDRINUSE') throw new StackError('ERR_PORT_IN_USE', `udp: port ${port} is already bound (${where}, EADDRINUSE)`, { cause: failure });
-      if (errno === 'EADDRNOTAVAIL') throw new StackError('ERR_INVALID_ARGUMENT', `udp: cannot bind to ${where}: not an address of this host (EADDRNOTAVAIL)`, { cause: failure });
-      if (errno === 'EACCES') throw new StackError('ERR_INVALID_ARGUMENT', `udp: cannot bind to ${where}: permission denied (EACCES)`, { cause: failure });
-      throw new StackError('ERR_DEVICE', `udp: the kernel refused to bind ${where} (${errno})`, { cause: failure });
+      throw bindError('udp: cannot bind', errno, address, port, failure);
     }
     return socket;
   }

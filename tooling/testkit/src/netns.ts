@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { appendBounded, ExecError, isAlive, run, terminate, type ExecOptions, type ExecResult } from './process.js';
+import { appendBounded, ExecError, isAlive, killPid, run, terminate, type ExecOptions, type ExecResult } from './process.js';
 
 /** A long-running process started with `Netns.spawn`; killed by the harness on cleanup. */
 export interface NetnsProcess {
@@ -86,13 +86,7 @@ function hookExit(): void {
   exitHooked = true;
   process.once('exit', () => {
     for (const [name, pids] of live) {
-      for (const pid of pids) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // gone already
-        }
-      }
+      for (const pid of pids) killPid(pid, 'SIGKILL');
       try {
         execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore', timeout: 5_000 });
       } catch {
