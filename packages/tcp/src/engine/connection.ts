@@ -13,7 +13,7 @@ import type { SegmentIn, TcpOutput } from './segment.js';
 import { TcpState, type TcpError } from './state.js';
 import { Tcb } from './tcb.js';
 import { nextDeadline, runTimers, setKeepalive } from './timers.js';
-import { fill as fillTimeWait, type TcpTimeWait } from './timewait.js';
+import { TcpTimeWait, timeWaitReady } from './timewait.js';
 
 export { TCP_DEFAULT_MSS, type TcpOpenOptions } from './options.js';
 export type { TcpConnectionCounters, TcpConnectionInfo } from './info.js';
@@ -464,7 +464,12 @@ export class TcpConnection {
    * EOF, its writes throw), and is not to be polled any more.
    */
   compactTimeWait(into: TcpTimeWait): boolean {
-    return fillTimeWait(into, this.t);
+    return TcpTimeWait.fill(into, this.t);
+  }
+
+  /** Whether `compactTimeWait` would succeed now (nothing copied): so a caller makes the record only when it will be used. */
+  canCompactTimeWait(): boolean {
+    return timeWaitReady(this.t);
   }
 
   /** Our ISS and the peer's IRS (for tests and traces). */

@@ -62,6 +62,52 @@ describe('RecvQueue', () => {
     expect(drain(q)).toEqual([...bytes(sent - got, got)]);
   });
 
+  it('an idle queue keeps no slab: a slab is let go once cut up, its rest and a first chunk cut from it once drained', () => {
+    /** The slab the queue cuts chunks from (private), if it holds one. */
+    const slabOf = (q: RecvQueue): Uint8Array | null => (q as unknown as { slab: Uint8Array | null }).slab;
+    // Drained inside a chunk cut from a slab.
+    const q = new RecvQueue(4 << 20);
+    let sent = 0;
+    for (let i = 0; i < 200; i++) sent += q.write(bytes(1448, sent));
+    expect(slabOf(q)?.length).toBe(1 << 20);
+    const views: Uint8Array[] = [];
+    for (let v = q.take(65_536); v.length > 0; v = q.take(65_536)) views.push(v);
+    expect(views.reduce((n, v) => n + v.length, 0)).toBe(sent);
+    expect(views.at(-1)!.buffer.byteLength).toBe(1 << 20); // the last view shows the slab: its chunk was cut from it
+    expect(slabOf(q)).toBeNull();
+    expect(q.allocated).toBe(0);
+    // The reader's views keep their bytes, and the queue goes on.
+    expect([...views.at(-1)!]).toEqual([...bytes(views.at(-1)!.length, sent - views.at(-1)!.length)]);
+    expect(q.write(bytes(100, 7))).toBe(100);
+    expect([...q.take(1000)]).toEqual([...bytes(100, 7)]);
+    // Drained at the end of a chunk cut from a slab: nothing left either.
+    const r = new RecvQueue(4 << 20);
+    expect(r.write(bytes(2 * 65_536))).toBe(2 * 65_536);
+    expect(slabOf(r)).not.toBeNull();
+    expect(r.take(65_536).length).toBe(65_536);
+    expect(r.take(65_536).length).toBe(65_536);
+    expect(slabOf(r)).toBeNull();
+    expect(r.allocated).toBe(0);
+    // A slab cut up while bytes are held is let go at once (its chunks hold it while they are queued).
+    const s = new RecvQueue(4 << 20);
+    expect(s.write(bytes(17 * 65_536))).toBe(17 * 65_536); // the first chunk, then all 16 of one slab
+    expect(slabOf(s)).toBeNull();
+    expect(s.allocated).toBe(17 * 65_536);
+    expect(s.write(bytes(1))).toBe(1); // the next chunk starts a new slab
+    expect(slabOf(s)?.length).toBe(1 << 20);
+    // Placed bytes ahead keep the slab: the queue is not idle until they are taken too.
+    const t = new RecvQueue(4 << 20);
+    t.write(bytes(3 * 65_536));
+    t.writeAt(10, bytes(10));
+    for (let v = t.take(65_536); v.length > 0; v = t.take(65_536));
+    expect(slabOf(t)).not.toBeNull();
+    t.write(bytes(10));
+    t.commit(10);
+    expect(t.take(65_536).length).toBe(20);
+    expect(slabOf(t)).toBeNull();
+    expect(t.allocated).toBe(0);
+  });
+
   it('a reader that keeps up shares one chunk between small messages', () => {
     const q = new RecvQueue(65_536);
     q.write(bytes(100, 0));
@@ -282,6 +328,11 @@ describe('RecvQueue', () => {
           expect(q.length).toBe(held);
           expect(q.free).toBe(cap - held);
           expect(q.allocated).toBeLessThanOrEqual(cap + 65_536);
+          // Idle (nothing held, nothing placed ahead): no slab kept, nor a chunk cut from one.
+          if (held === 0 && !model.slice(base).some((x) => x >= 0)) {
+            expect((q as unknown as { slab: unknown }).slab).toBeNull();
+            expect(q.allocated).toBeLessThanOrEqual(65_536);
+          }
         }
         for (const { view, copy } of views) if (view.some((b, i) => b !== copy[i])) expect(view).toEqual(copy);
         expect(drain(q)).toEqual(model.slice(base, base + held));

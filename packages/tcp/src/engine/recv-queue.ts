@@ -15,6 +15,9 @@ const MAX_CHUNK = 65_536;
  * it triggers); profiled under iperf3 over a TAP, one per 64 KiB was a
  * quarter of the receive path. A reader that keeps one view of a slab
  * keeps the whole slab: at most 1 MiB of this connection's past data.
+ * The queue lets go of a slab once it is cut up, and of its uncut rest
+ * when it drains: at most one slab's rest unused per drain (in the TCP
+ * bench, whose reader empties a 4 MiB buffer at a time, about 1 slab in 60).
  */
 const SLAB = 16 * MAX_CHUNK;
 const EMPTY = new Uint8Array(0);
@@ -43,10 +46,15 @@ const EMPTY = new Uint8Array(0);
  * was never handed out, and is at most one short chunk's worth once per
  * burst, against the copy every byte made into the old ring and out again.
  *
- * `capacity` is a limit, not an allocation: an idle connection holds no
- * chunk, and no chunk reaches past `capacity` bytes from the head, so the
- * queue holds at most capacity + one chunk (the taken part of the first);
- * `clear()` gives everything back.
+ * `capacity` is a limit, not an allocation: a connection that never
+ * received holds no chunk. Once everything was taken (nothing held, nothing
+ * placed ahead) the queue holds no slab: at most one chunk of its own
+ * (≤ 64 KiB, its rest kept for the next small messages); a first chunk cut
+ * from a slab is let go with the slab. No chunk reaches past `capacity`
+ * bytes from the head, so the chunks hold at most capacity + one chunk
+ * (the taken part of the first); while bytes are held, the uncut rest of
+ * the current slab comes on top (less than 1 MiB, and less than the
+ * capacity). `clear()` gives everything back.
  */
 export class RecvQueue {
   /** The chunks, oldest first (null: none yet). */
@@ -75,7 +83,12 @@ export class RecvQueue {
     return this.cap;
   }
 
-  /** Bytes of storage the queue holds now (its chunks, including the taken part of the first). */
+  /**
+   * Bytes of storage the queue's chunks hold now (including the taken part
+   * of the first). While bytes are held, the uncut rest of the slab the
+   * last chunk came from is kept besides (not counted here); an idle queue
+   * keeps none.
+   */
   get allocated(): number {
     return this.stored;
   }
@@ -113,16 +126,18 @@ export class RecvQueue {
     }
   }
 
-  /** A fresh 64 KiB chunk, cut from the current slab (a new one when it is used up). */
+  /** A fresh 64 KiB chunk, cut from the current slab (a new one when there is none); the slab is let go once it is all cut. */
   private cut(): Uint8Array {
     let slab = this.slab;
-    if (slab === null || this.slabUsed + MAX_CHUNK > slab.length) {
+    if (slab === null) {
       slab = this.slab = new Uint8Array(Math.max(MAX_CHUNK, Math.min(SLAB, Math.floor(this.cap / MAX_CHUNK) * MAX_CHUNK)));
       this.slabUsed = 0;
     }
     const at = this.slabUsed;
-    this.slabUsed = at + MAX_CHUNK;
-    return slab.subarray(at, at + MAX_CHUNK);
+    const end = at + MAX_CHUNK;
+    if (end === slab.length) this.slab = null;
+    else this.slabUsed = end;
+    return slab.subarray(at, end);
   }
 
   /** Copies `src` to `pos` bytes past the head (storage already reserved). */
@@ -209,7 +224,26 @@ export class RecvQueue {
       this.stored -= c.length;
       this.headOff = 0;
     } else this.headOff = from + n;
+    if (this.reach === 0) this.drained();
     return from === 0 && n === c.length ? c : c.subarray(from, from + n);
+  }
+
+  /**
+   * Everything was taken and nothing is placed ahead: lets go of the slab
+   * (its uncut rest), and of the first chunk when it was cut from one, so
+   * that an idle queue keeps no slab alive (the reader's views still do).
+   * A first chunk of its own stays, for the next small messages.
+   */
+  private drained(): void {
+    this.slab = null;
+    this.slabUsed = 0;
+    const chunks = this.chunks!;
+    const c = chunks[0];
+    if (c !== undefined && c.byteLength !== c.buffer.byteLength) {
+      chunks.length = 0;
+      this.stored = 0;
+      this.headOff = 0;
+    }
   }
 
   /** Copies up to `into.length` bytes from the head into `into` and takes them; returns how many. */

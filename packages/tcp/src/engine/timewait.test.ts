@@ -208,10 +208,15 @@ describe('compact TIME-WAIT answers as the full engine does', () => {
       [40, '>', '. 2:2(0) ack 102'],
     ]).done().conn!;
     expect(unread.state).toBe(TcpState.TIME_WAIT);
+    // canCompactTimeWait says beforehand what compactTimeWait will do.
+    expect(unread.canCompactTimeWait()).toBe(false);
     expect(unread.compactTimeWait(new TcpTimeWait())).toBe(false);
     void unread.take(1000);
+    expect(unread.canCompactTimeWait()).toBe(true);
     expect(unread.compactTimeWait(new TcpTimeWait())).toBe(true);
-    expect(plain().done().conn!.compactTimeWait(new TcpTimeWait())).toBe(false);
+    const open = plain().done().conn!;
+    expect(open.canCompactTimeWait()).toBe(false);
+    expect(open.compactTimeWait(new TcpTimeWait())).toBe(false);
   });
 
   it('ends at its deadline, or at once on abort, sending nothing', () => {

@@ -2,10 +2,11 @@
 // Linux's inet_timewait_sock: once both FINs are through and nothing is
 // left to send or read, a connection needs only its sequence numbers, its
 // timestamp state, the window it advertises and its deadline. The layer
-// swaps the whole connection (TCB, buffers, congestion control, counters)
-// for this record; it answers every segment as the full engine would in
-// TIME-WAIT, byte for byte (input.ts, ack.ts and receiver.ts for the rules
-// it mirrors; timewait.test.ts checks the two against each other).
+// swaps the whole connection (TCB, buffers, congestion control) for this
+// record, which keeps besides only the connection's counters object (by
+// reference, for `info()`); it answers every segment as the full engine
+// would in TIME-WAIT, byte for byte (input.ts, ack.ts and receiver.ts for
+// the rules it mirrors; timewait.test.ts checks the two against each other).
 import { TCP_DEFAULTS, type ResolvedTcpConfig } from '../config.js';
 import { TcpFlags as F } from '../wire/fields.js';
 import type { TcpOptions } from '../wire/options.js';
@@ -21,14 +22,19 @@ import { newCounters, type TcpConnectionCounters } from './info.js';
 import type { Tcb } from './tcb.js';
 
 /**
- * Copies what TIME-WAIT needs from `t` into `tw` (`TcpConnection.compactTimeWait`):
- * false, and nothing copied, unless `t` is in TIME-WAIT with nothing owed or
- * held — no segment waiting to go, no timer but TIME-WAIT's, nothing unread
- * or out of order, nothing in flight, RCV.NXT acknowledged (so Last.ACK.sent,
- * RFC 7323 §4.3, is RCV.NXT while TIME-WAIT lasts). Set by `TcpTimeWait`'s static block
- * (which may write its private fields); not exported from the package.
+ * Whether `t` can be swapped for a compact record (`TcpConnection.canCompactTimeWait`):
+ * it is in TIME-WAIT with nothing owed or held — no segment waiting to go,
+ * no timer but TIME-WAIT's, nothing unread or out of order, nothing in
+ * flight, RCV.NXT acknowledged (so Last.ACK.sent, RFC 7323 §4.3, is RCV.NXT
+ * while TIME-WAIT lasts). Not exported from the package.
  */
-export let fill: (tw: TcpTimeWait, t: Tcb) => boolean;
+export function timeWaitReady(t: Tcb): boolean {
+  return !(
+    t.st !== TcpState.TIME_WAIT || t.rstPending || t.ackNow || t.synAckAgain || t.retransmitHead || t.inRecovery ||
+    t.recvBuf.length > 0 || t.reasm.count > 0 || t.lastAckSent !== t.rcvNxt || t.sndUna !== t.sndMax || t.rtoDeadline !== Infinity ||
+    t.delAckDeadline !== Infinity || t.userDeadline !== Infinity || t.fw2Deadline !== Infinity
+  );
+}
 
 /** Counters of a record not filled from a connection (never shown in practice). */
 const NO_COUNTERS: Readonly<TcpConnectionCounters> = Object.freeze(newCounters());
@@ -68,7 +74,9 @@ export interface TcpTimeWaitInfo {
  * 5961's range draws a challenge ACK; a FIN (the peer's retransmission) is
  * ACKed and restarts the timer; the rest is dropped. The layer keeps it in
  * its table under the 4-tuple and lets a new SYN replace it (`acceptsNewSyn`).
- * The per-connection counters of `TcpConnectionInfo` are not kept.
+ * It keeps the connection's counters (`TcpConnectionInfo.counters`, as they
+ * were when it went compact) and shows them in `info()`; it counts nothing
+ * itself.
  */
 export class TcpTimeWait {
   private bits = 0;
@@ -99,35 +107,34 @@ export class TcpTimeWait {
   /** The full connection's counters, kept (not copied) for `info()`: what it did stays visible, as `ss` users expect. */
   private counters: Readonly<TcpConnectionCounters> | null = null;
 
-  static {
-    fill = (tw, t) => {
-      if (
-        t.st !== TcpState.TIME_WAIT || t.rstPending || t.ackNow || t.synAckAgain || t.retransmitHead || t.inRecovery ||
-        t.recvBuf.length > 0 || t.reasm.count > 0 || t.lastAckSent !== t.rcvNxt || t.sndUna !== t.sndMax || t.rtoDeadline !== Infinity ||
-        t.delAckDeadline !== Infinity || t.userDeadline !== Infinity || t.fw2Deadline !== Infinity
-      ) return false;
-      tw.bits = t.tsOn ? TS_ON : 0;
-      tw.localPort = t.localPort;
-      tw.remotePort = t.remotePort;
-      tw.cfg = t.cfg;
-      tw.sndNxt = t.sndMax;
-      tw.rcvNxt = t.rcvNxt;
-      tw.rcvWnd = Math.max(seqDiff(t.rcvAdvRight, t.rcvNxt), 0);
-      // receiver.ts `windowField` with an empty receive buffer: the whole buffer, and no SWS hold.
-      tw.window = Math.min(t.recvBuf.free >>> t.rcvWs, 0xffff);
-      tw.rcvWs = t.rcvWs;
-      tw.sndWs = t.sndWs;
-      tw.sndWl1 = t.sndWl1;
-      tw.sndWl2 = t.sndWl2;
-      tw.maxSndWnd = t.maxSndWnd;
-      tw.tsRecent = t.tsRecent;
-      tw.tsOffset = t.tsOffset;
-      tw.challengeStart = t.challengeStart;
-      tw.challengeCount = t.challengeCount;
-      tw.until = t.timeWaitDeadline;
-      tw.counters = t.counters;
-      return true;
-    };
+  /**
+   * @internal Use `TcpConnection.compactTimeWait`. Copies what TIME-WAIT
+   * needs from `t` into `tw`: false, and nothing copied, unless
+   * `timeWaitReady(t)`.
+   */
+  static fill(tw: TcpTimeWait, t: Tcb): boolean {
+    if (!timeWaitReady(t)) return false;
+    tw.bits = t.tsOn ? TS_ON : 0;
+    tw.localPort = t.localPort;
+    tw.remotePort = t.remotePort;
+    tw.cfg = t.cfg;
+    tw.sndNxt = t.sndMax;
+    tw.rcvNxt = t.rcvNxt;
+    tw.rcvWnd = Math.max(seqDiff(t.rcvAdvRight, t.rcvNxt), 0);
+    // receiver.ts `windowField` with an empty receive buffer: the whole buffer, and no SWS hold.
+    tw.window = Math.min(t.recvBuf.free >>> t.rcvWs, 0xffff);
+    tw.rcvWs = t.rcvWs;
+    tw.sndWs = t.sndWs;
+    tw.sndWl1 = t.sndWl1;
+    tw.sndWl2 = t.sndWl2;
+    tw.maxSndWnd = t.maxSndWnd;
+    tw.tsRecent = t.tsRecent;
+    tw.tsOffset = t.tsOffset;
+    tw.challengeStart = t.challengeStart;
+    tw.challengeCount = t.challengeCount;
+    tw.until = t.timeWaitDeadline;
+    tw.counters = t.counters;
+    return true;
   }
 
   /** When TIME-WAIT ends (absolute ms, as `now`; a retransmitted FIN moves it later); Infinity once CLOSED. */

@@ -10,7 +10,7 @@ import { TcpConnection, type TcpOpenOptions } from '../engine/connection.js';
 import { tcpIsn, type IsnSecret } from '../engine/isn.js';
 import { windowScaleFor } from '../engine/options.js';
 import { SegmentIn, SegmentOut, type TcpOutput } from '../engine/segment.js';
-import { TcpState } from '../engine/state.js';
+import { TcpState, type TcpError } from '../engine/state.js';
 import { PROTOCOL_TCP, TcpFlags as F } from '../wire/fields.js';
 import { checkTcp, emitTcp, tcpHeaderLen } from '../wire/segment.js';
 import type { TcpOptions } from '../wire/options.js';
@@ -309,10 +309,8 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost, PortCheck {
     const now = this.deps.scheduler.now();
     const c = this.table.get(info.dst, seg.dstPort, info.src, seg.srcPort);
     if (c instanceof TimeWait) {
-      // RFC 6191 as below; else TIME-WAIT answers it.
-      if ((seg.flags & (F.SYN | F.ACK | F.RST)) === F.SYN && c.acceptsNewSyn(seg) && this.listenerFor(seg.dstPort, info.dst) !== undefined) {
-        this.endTimeWait(c);
-      } else {
+      if (this.reopens(seg, info.dst, c)) this.endTimeWait(c);
+      else {
         c.input(seg, now);
         this.pollTimeWait(c, now);
         return;
@@ -325,17 +323,25 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost, PortCheck {
         this.drop('listenOverflow');
         return;
       }
-      // RFC 9293 §3.10.7.4 / RFC 6191: a new SYN for a tuple in TIME-WAIT, toward a listener, starts a new
-      // connection when its timestamp (or, without timestamps, its sequence number) is newer, as Linux does.
-      if ((seg.flags & (F.SYN | F.ACK | F.RST)) === F.SYN && c.engine.acceptsNewSyn(seg) && this.listenerFor(seg.dstPort, info.dst) !== undefined) {
-        this.retire(c, null);
-      } else {
+      if (this.reopens(seg, info.dst, c.engine)) this.retire(c, null);
+      else {
         c.engine.input(seg, now);
         this.service(c, now);
         return;
       }
     }
     this.noConnection(seg, info, now);
+  }
+
+  /**
+   * RFC 9293 §3.10.7.4 / RFC 6191: whether `seg`, a SYN for a tuple in
+   * TIME-WAIT (`tw`: the full connection or its compact record), toward a
+   * listener, starts a new connection: its timestamp (or, without
+   * timestamps, its sequence number) is newer, as Linux decides. The caller
+   * then ends the old one and the SYN goes to the listener.
+   */
+  private reopens(seg: SegmentIn, dst: number, tw: { acceptsNewSyn(syn: SegmentIn): boolean }): boolean {
+    return (seg.flags & (F.SYN | F.ACK | F.RST)) === F.SYN && tw.acceptsNewSyn(seg) && this.listenerFor(seg.dstPort, dst) !== undefined;
   }
 
   /** A segment that matches no connection: a listener's (RFC 9293 §3.10.7.2), or CLOSED (§3.10.7.1). */
@@ -591,9 +597,9 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost, PortCheck {
    */
   private compact(c: Conn): boolean {
     const e = c.engine;
-    if (e.readable > 0 || c.listener !== null || c.connectSettle !== null) return false;
+    if (e.readable > 0 || c.listener !== null || c.connectSettle !== null || !e.canCompactTimeWait()) return false;
     const tw = new TimeWait(c.localAddr, c.remoteAddr, c.checksumOffload, c.flowReleased);
-    if (!e.compactTimeWait(tw)) return false;
+    if (!e.compactTimeWait(tw)) return false; // not after canCompactTimeWait
     this.table.replace(c, tw);
     this.timers.remove(c);
     c.retired = true;
@@ -679,7 +685,7 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost, PortCheck {
       c.timeWait = null;
       if (tw.state === TcpState.CLOSED) return; // the record ended already
       this.endTimeWait(tw);
-      if (c.engine.error === 'aborted') this.stats.estabResets++; // as `retire` counts a flow's connection ending so
+      this.flowEnded(c.engine.error);
       return;
     }
     this.service(c, this.deps.scheduler.now());
@@ -721,9 +727,18 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost, PortCheck {
       c.halfOpen = false;
     }
     if (c.flow !== null || c.flowReleased) {
-      if (e.error === 'reset' || e.error === 'aborted') this.stats.estabResets++;
+      this.flowEnded(e.error);
       c.flow?.notify();
     }
+  }
+
+  /**
+   * Counts the end, with `error`, of a connection whose flow the application
+   * was handed: reset or aborted, it is one of `estabResets`, whether it
+   * ends as a full connection or as its compact TIME-WAIT record.
+   */
+  private flowEnded(error: TcpError | null): void {
+    if (error === 'reset' || error === 'aborted') this.stats.estabResets++;
   }
 
   // ---------------------------------------------------------------- transmit
@@ -804,8 +819,7 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost, PortCheck {
       if (!(c instanceof TimeWait)) this.abortConn(c);
       else {
         c.abort(); // a flow the application kept sees 'aborted', as before
-        // As a full connection's abort in TIME-WAIT: one the application was handed counts as reset (`retire`).
-        if (c.hadFlow) this.stats.estabResets++;
+        if (c.hadFlow) this.flowEnded(c.error);
       }
     }
     this.table.clear();
