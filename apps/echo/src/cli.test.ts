@@ -1,8 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseEchoArgs } from './cli.js';
 
-const parse = (argv: string[], env: NodeJS.ProcessEnv = {}) => parseEchoArgs(argv, env, false);
-const errorOf = (argv: string[], env: NodeJS.ProcessEnv = {}): string => {
+/** The variables the CLI reads; each parse sees exactly `env` of them (the rest unset), whatever the shell running the tests has. */
+const VARS = ['NET', 'TAP', 'IP', 'LOG_LEVEL'] as const;
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+const parse = (argv: string[], env: Partial<Record<(typeof VARS)[number], string>> = {}) => {
+  for (const k of VARS) vi.stubEnv(k, env[k]);
+  return parseEchoArgs(argv, false);
+};
+const errorOf = (argv: string[], env: Partial<Record<(typeof VARS)[number], string>> = {}): string => {
   try {
     parse(argv, env);
   } catch (err) {
@@ -16,6 +25,7 @@ describe('echo CLI', () => {
     const o = parse(['--net', 'direct', '--tap', 'tap0', '--ip', '10.77.0.2/24']);
     expect(o).toMatchObject({ net: 'direct', tap: 'tap0', ip: { address: '10.77.0.2', prefix: 24 }, port: 7, mtu: 1500, offloads: true });
     expect(o.backlog).toBeUndefined();
+    expect(parse(['--net', 'direct', '--tap', 'tap0', '--ip', '10.77.0.2/0', '--gateway', '10.77.0.1'])).toMatchObject({ ip: { address: '10.77.0.2', prefix: 0 }, gateway: '10.77.0.1' });
   });
 
   it('reads NET, TAP and IP from the environment; a flag wins', () => {
@@ -24,10 +34,16 @@ describe('echo CLI', () => {
     expect(parse([], { NET: 'socket' }).net).toBe('socket');
   });
 
-  it('does not leak the environment it was given into process.env', () => {
-    const before = process.env.TAP;
-    parse([], { NET: 'direct', TAP: 'leak0', IP: '10.0.0.1/8' });
-    expect(process.env.TAP).toBe(before);
+  it('reads the environment, never writes it', () => {
+    const before = { ...process.env };
+    parseEchoArgs(['--net', 'direct', '--tap', 'tap0', '--ip', '10.77.0.2/24', '--log-level', 'warn'], false);
+    expect(process.env).toEqual(before);
+  });
+
+  it('takes LOG_LEVEL from the environment; the flag wins', () => {
+    expect(parse(['--net', 'socket'], { LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+    expect(parse(['--net', 'socket', '--log-level', 'warn'], { LOG_LEVEL: 'debug' }).logLevel).toBe('warn');
+    expect(parse(['--net', 'socket']).logLevel).toBe('info');
   });
 
   it('takes the numeric flags within their ranges', () => {
@@ -41,6 +57,9 @@ describe('echo CLI', () => {
     expect(errorOf(['--net', 'socket', '--port', '-1'])).toMatch(/port/);
     expect(errorOf(['--net', 'direct', '--tap', 'tap0', '--ip', '10.77.0.2'])).toMatch(/ADDR\/PREFIX, e.g. 10.77.0.2\/24/);
     expect(errorOf(['--net', 'direct', '--tap', 'tap0', '--ip', '10.77.0.300/24'])).toMatch(/not an IPv4 address with prefix/);
+    expect(errorOf(['--net', 'direct', '--tap', 'tap0', '--ip', '10.77.0.2/33'])).toMatch(/"10.77.0.2\/33" is not an IPv4 address with prefix; .*a prefix from 0 to 32/);
+    expect(errorOf(['--net', 'direct', '--tap', 'tap0', '--ip', '10.077.0.2/24'])).toMatch(/without leading zeros/);
+    expect(errorOf(['--net', 'direct', '--tap', 'tap0', '--ip', '10.0.0.1/8', '--gateway', '10.0.0.256'])).toMatch(/"10.0.0.256" is not an IPv4 address; use a dotted quad/);
     expect(errorOf(['--net', 'direct', '--tap', 'a/b', '--ip', '10.0.0.1/8'])).toMatch(/not a TAP name/);
     expect(errorOf(['--net', 'direct', '--tap', 'x'.repeat(16), '--ip', '10.0.0.1/8'])).toMatch(/1 to 15/);
     expect(errorOf(['--bogus'])).toMatch(/unknown option '--bogus'/);

@@ -1,4 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { isStackError } from '@stack/interfaces';
+import { formatIpv4, parseCidr as parseWireCidr, parseIpv4 as parseWireIpv4 } from '@stack/wire';
 
 /** Which stack the echo server runs on: ours over a TAP, or the kernel's through Node's sockets. */
 export type NetKind = 'direct' | 'socket';
@@ -40,19 +42,24 @@ function parseIntIn(what: string, min: number, max: number): (value: string) => 
   };
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
+/** `--ip`: @stack/wire's parseCidr, its StackError turned into commander's error for the flag. */
 function parseCidr(value: string): { address: string; prefix: number } {
-  const m = /^([^/]+)\/(\d{1,2})$/.exec(value);
-  if (m === null || !IPV4.test(m[1]!) || Number(m[2]) > 32) {
-    throw new InvalidArgumentError(`"${value}" is not an IPv4 address with prefix; use ADDR/PREFIX, e.g. 10.77.0.2/24.`);
+  try {
+    const cidr = parseWireCidr(value);
+    return { address: formatIpv4(cidr.address), prefix: cidr.prefix };
+  } catch (err) {
+    if (!isStackError(err, 'ERR_INVALID_ARGUMENT')) throw err;
+    throw new InvalidArgumentError(
+      `"${value}" is not an IPv4 address with prefix; use ADDR/PREFIX, e.g. 10.77.0.2/24 (a dotted quad without leading zeros, a prefix from 0 to 32).`,
+    );
   }
-  return { address: m[1]!, prefix: Number(m[2]) };
 }
 
+/** `--gateway`: @stack/wire's parseIpv4. */
 function parseIpv4(value: string): string {
-  if (!IPV4.test(value)) throw new InvalidArgumentError(`"${value}" is not an IPv4 address; use a dotted quad, e.g. 10.77.0.1.`);
-  return value;
+  const address = parseWireIpv4(value);
+  if (address === undefined) throw new InvalidArgumentError(`"${value}" is not an IPv4 address; use a dotted quad without leading zeros, e.g. 10.77.0.1.`);
+  return formatIpv4(address);
 }
 
 function parseTapName(value: string): string {
@@ -64,11 +71,13 @@ function parseTapName(value: string): string {
 }
 
 /**
- * Parses argv (without node and script) into EchoOptions. `env` gives the
- * alternatives NET, TAP and IP (a flag wins over its variable). With
- * `exit` false a bad flag throws commander's error instead of exiting.
+ * Parses argv (without node and script) into EchoOptions. The environment
+ * variables NET, TAP, IP and LOG_LEVEL (commander reads them from
+ * process.env) are alternatives to their flags; a flag wins over its
+ * variable. With `exit` false a bad flag throws commander's error instead
+ * of exiting.
  */
-export function parseEchoArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, exit = true): EchoOptions {
+export function parseEchoArgs(argv: readonly string[], exit = true): EchoOptions {
   const program = new Command('stack-echo')
     .description(
       'RFC 862 echo server on TCP and UDP. --net direct runs @stack\'s own TCP/IP on a TAP device ' +
@@ -89,24 +98,7 @@ export function parseEchoArgs(argv: readonly string[], env: NodeJS.ProcessEnv = 
     .showHelpAfterError('(run with --help for the flags)')
     .allowExcessArguments(false);
   if (!exit) program.exitOverride().configureOutput({ writeErr: () => {} });
-  // commander reads Option.env() from process.env; hand it ours.
-  const saved = { ...process.env };
-  if (env !== process.env) {
-    for (const k of ['NET', 'TAP', 'IP', 'LOG_LEVEL']) {
-      if (env[k] === undefined) delete process.env[k];
-      else process.env[k] = env[k];
-    }
-  }
-  try {
-    program.parse([...argv], { from: 'user' });
-  } finally {
-    if (env !== process.env) {
-      for (const k of ['NET', 'TAP', 'IP', 'LOG_LEVEL']) {
-        if (saved[k] === undefined) delete process.env[k];
-        else process.env[k] = saved[k];
-      }
-    }
-  }
+  program.parse([...argv], { from: 'user' });
   const o = program.opts<{
     net: NetKind;
     tap?: string;

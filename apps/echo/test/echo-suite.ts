@@ -1,33 +1,21 @@
-import { createHash } from 'node:crypto';
 import { expect, it } from 'vitest';
-import type { Stack } from '@stack/interfaces';
-import { readAll, writeAll } from '@stack/testkit/conformance';
+import { pattern, readAll, writeAll, type StackPair } from '@stack/testkit/conformance';
 import { serveEcho, type EchoServer } from '../src/server.js';
+import { sha256 } from './hash.js';
 
-/** Two stacks that reach each other, and how to let time run while a promise settles. */
-export interface EchoPair {
-  readonly server: Stack;
-  readonly client: Stack;
-  /** The server's address as the client dials it. */
-  readonly address: string;
-  /** Runs whatever drives the stacks (virtual time, or nothing for real sockets) until `p` settles. */
-  settle<T>(p: Promise<T>): Promise<T>;
-  /** Runs the stacks until `cond()` holds. */
-  until(cond: () => boolean): Promise<void>;
-  close(): Promise<void>;
-}
-
-const PORT = 7007;
-
-const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-
-/** The echo server's behaviour, the same whichever stack it runs on (`--net direct` or `--net socket`). */
-export function echoSuite(makePair: () => Promise<EchoPair>): void {
-  const withServer = async (fn: (pair: EchoPair, server: EchoServer) => Promise<void>): Promise<void> => {
+/**
+ * The echo server's behaviour, the same whichever stack it runs on
+ * (`--net direct` or `--net socket`). Each test serves on a port of its own
+ * from `pair.port()`, which must be free for UDP as well as TCP (the echo
+ * server takes both).
+ */
+export function echoSuite(makePair: () => Promise<StackPair>): void {
+  const withServer = async (fn: (pair: StackPair, server: EchoServer, port: number) => Promise<void>): Promise<void> => {
     const pair = await makePair();
-    const server = serveEcho(pair.server, PORT);
+    const port = await pair.port();
+    const server = serveEcho(pair.server, port);
     try {
-      await fn(pair, server);
+      await fn(pair, server, port);
     } finally {
       await pair.settle(server.close(100));
       await pair.close();
@@ -35,8 +23,8 @@ export function echoSuite(makePair: () => Promise<EchoPair>): void {
   };
 
   it('echoes a line and closes after the client half-closes', async () => {
-    await withServer(async (pair, server) => {
-      const c = await pair.settle(pair.client.tcp!.connect(pair.address, PORT));
+    await withServer(async (pair, server, port) => {
+      const c = await pair.settle(pair.client.tcp!.connect(pair.address, port));
       expect(c.error).toBeUndefined();
       const flow = c.flow!;
       const text = new TextEncoder().encode('hello, echo\n');
@@ -48,22 +36,21 @@ export function echoSuite(makePair: () => Promise<EchoPair>): void {
   });
 
   it('echoes 4 MiB intact (SHA-256) with backpressure both ways', async () => {
-    await withServer(async (pair) => {
-      const data = new Uint8Array(4 * 1024 * 1024);
-      for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
-      const c = await pair.settle(pair.client.tcp!.connect(pair.address, PORT));
+    await withServer(async (pair, _server, port) => {
+      const data = pattern(4 * 1024 * 1024);
+      const c = await pair.settle(pair.client.tcp!.connect(pair.address, port));
       const flow = c.flow!;
       const got = await pair.settle(Promise.all([writeAll(flow, data), readAll(flow, data.length)]).then(([, b]) => b));
       expect(got.length).toBe(data.length);
-      expect(sha(got)).toBe(sha(data));
+      expect(sha256(got)).toBe(sha256(data));
       await pair.settle(flow.close());
     });
   });
 
   it('serves 40 connections at once, each its own bytes', async () => {
-    await withServer(async (pair, server) => {
+    await withServer(async (pair, server, port) => {
       const one = async (i: number): Promise<string> => {
-        const c = await pair.client.tcp!.connect(pair.address, PORT);
+        const c = await pair.client.tcp!.connect(pair.address, port);
         if (c.flow === undefined) throw new Error(`connect ${i}: ${c.error}`);
         const msg = new TextEncoder().encode(`connection ${i} `.repeat(50));
         const [, got] = await Promise.all([writeAll(c.flow, msg), readAll(c.flow, msg.length)]);
@@ -77,10 +64,10 @@ export function echoSuite(makePair: () => Promise<EchoPair>): void {
   });
 
   it('echoes UDP datagrams to their sender', async () => {
-    await withServer(async (pair, server) => {
+    await withServer(async (pair, server, port) => {
       const replies: string[] = [];
       const sock = pair.client.udp.bind(0, (d) => replies.push(new TextDecoder().decode(d.data)));
-      for (const m of ['one', 'two', 'three']) expect(sock.send(pair.server.address, PORT, new TextEncoder().encode(m))).toBeNull();
+      for (const m of ['one', 'two', 'three']) expect(sock.send(pair.server.address, port, new TextEncoder().encode(m))).toBeNull();
       await pair.until(() => replies.length === 3);
       expect(replies.sort()).toEqual(['one', 'three', 'two']);
       expect(server.counters.udpEchoed).toBe(3);
@@ -90,9 +77,10 @@ export function echoSuite(makePair: () => Promise<EchoPair>): void {
 
   it('close() ends open connections: the client sees EOF', async () => {
     const pair = await makePair();
-    const server = serveEcho(pair.server, PORT);
+    const port = await pair.port();
+    const server = serveEcho(pair.server, port);
     try {
-      const c = await pair.settle(pair.client.tcp!.connect(pair.address, PORT));
+      const c = await pair.settle(pair.client.tcp!.connect(pair.address, port));
       const flow = c.flow!;
       expect(await pair.settle(flow.write(new Uint8Array([1, 2, 3])))).toBeNull();
       const first = await pair.settle(flow.read());

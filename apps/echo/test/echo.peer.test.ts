@@ -1,9 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { describePeer, withNetns, type Netns, type NetnsProcess } from '@stack/testkit';
+import { waitFor } from '@stack/testkit/process';
+import { sha256 } from './hash.js';
 
 // The echo app as a user runs it (`npm run echo -- ...`), inside a network
 // namespace, with Linux's nc as the client: once on @stack's own stack on a
@@ -35,8 +37,6 @@ async function startEcho(ns: Netns, net: 'direct' | 'socket'): Promise<Running> 
   return { ns, app, host };
 }
 
-const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-
 function suite(net: 'direct' | 'socket'): void {
   const withEcho = (fn: (r: Running) => Promise<void>) => withNetns((ns) => startEcho(ns, net).then(fn), { prefix: 'echo' });
 
@@ -46,7 +46,10 @@ function suite(net: 'direct' | 'socket'): void {
       expect(r.stdout).toBe(`hello over ${net}\n`);
       // An idle connection held open across the shutdown: the app closes it (FIN), the client sees EOF and exits.
       const held = ns.spawn('sh', ['-c', `socat -u TCP:${host}:7 STDOUT; echo client-exited`]);
-      await waitUntil(async () => (await ns.sh(`ss -tn state established '( dport = :7 )' | tail -n +2 | wc -l`)).stdout.trim() !== '0');
+      await waitFor(async () => (await ns.sh(`ss -tn state established '( dport = :7 )' | tail -n +2 | wc -l`)).stdout.trim() !== '0', {
+        what: 'the held connection to be established',
+        intervalMs: 50,
+      });
       await app.kill('SIGTERM');
       const exit = await app.exited;
       expect(exit.code).toBe(0);
@@ -62,7 +65,7 @@ function suite(net: 'direct' | 'socket'): void {
       writeFileSync(join(dir, 'in'), data);
       await withEcho(async ({ ns, host }) => {
         const r = await ns.sh(`nc -N -w 10 ${host} 7 < ${dir}/in | sha256sum`, { timeoutMs: 120_000 });
-        expect(r.stdout.split(' ')[0]).toBe(sha(data));
+        expect(r.stdout.split(' ')[0]).toBe(sha256(data));
       });
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -89,14 +92,6 @@ function suite(net: 'direct' | 'socket'): void {
       expect(state.stack.name).toBe('echo');
     });
   });
-}
-
-async function waitUntil(cond: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition did not hold in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describePeer('echo app against Linux nc', { commands: ['ip', 'nc', 'socat', 'ss', 'sha256sum'], root: true, files: ['/dev/net/tun'] }, () => {

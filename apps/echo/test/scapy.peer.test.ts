@@ -12,8 +12,10 @@ import { formatMac } from '@stack/wire';
 import { describePeer, type Netns } from '@stack/testkit';
 import type { DirectStack } from '@stack/stack-direct';
 import type { TapDevice } from '@stack/netif-tap';
+import { readAll } from '@stack/testkit/conformance';
+import { waitFor } from '@stack/testkit/process';
 import { serveEcho } from '../src/server.js';
-import { connection, KERNEL_IP, OUR_IP, PYTHON, readAll, waitFor, withPeerStack, type ConnSnapshot, type PeerWorldOptions } from './peer/harness.js';
+import { connection, KERNEL_IP, OUR_IP, PYTHON, withPeerStack, type ConnSnapshot, type PeerWorldOptions } from './peer/harness.js';
 
 const HOSTILE = fileURLToPath(new URL('./peer/hostile.py', import.meta.url));
 const ECHO_PORT = 7;
@@ -169,7 +171,7 @@ describePeer('@stack against hand-built packets (scapy, issue 4)', REQUIRE, () =
         expect(r.echo4).toBe('four\n');
         expect(r.afterExactRst.flags).toContain('R');
         expect(stack.layers.tcp.stats.estabResets).toBe(resets + 1);
-        await waitFor(() => server.counters.tcpErrors === 1, 'the echo server to see the reset');
+        await waitFor(() => server.counters.tcpErrors === 1, { what: 'the echo server to see the reset', timeoutMs: 30_000 });
         expect(server.counters.accepted).toBe(2);
         await expectEchoWorks(ns);
       } finally {
@@ -256,7 +258,7 @@ describePeer('@stack against hand-built packets (scapy, issue 4)', REQUIRE, () =
       drops: { 'ipv4.reassemblyTimeout': 1 },
       options: { ipv4: { reassemblyTimeout: 1_500 } },
       check: async (stack) => {
-        await waitFor(() => (stack.layers.ipv4.stats.dropped['reassemblyTimeout'] ?? 0) === 1, 'the reassembly timeout');
+        await waitFor(() => (stack.layers.ipv4.stats.dropped['reassemblyTimeout'] ?? 0) === 1, { what: 'the reassembly timeout', timeoutMs: 30_000 });
         expect(stack.layers.ipv4.reassembly()).toEqual({ datagrams: 0, bytes: 0 });
       },
     },

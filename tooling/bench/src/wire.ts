@@ -15,6 +15,7 @@ import { accessSync, constants } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { withNetns, type Netns, type NetnsProcess } from '@stack/testkit/netns';
+import { sleep, waitListening } from '@stack/testkit/process';
 import type { HotFunction } from './profile.js';
 import type { Row } from './table.js';
 import { JsonLines } from './wire/lines.js';
@@ -52,7 +53,6 @@ const NODE_ARGS = ['--expose-gc', '--conditions=@stack/source', '--import', 'tsx
 const log = (s: string): void => {
   console.error(`  wire: ${s}`);
 };
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const pct = (x: number): string => `${Math.round(x * 100)}%`;
 const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
@@ -281,16 +281,6 @@ async function iperf3(a: Netns, label: string, host: string, port: number, rever
   return gbps;
 }
 
-/** Waits until something listens on TCP `port` in `ns`. */
-async function listening(ns: Netns, port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const r = await ns.sh(`ss -Hltn '( sport = :${port} )' | wc -l`);
-    if (r.stdout.trim() !== '0') return;
-    await sleep(50);
-  }
-  throw new Error(`wire: nothing listens on port ${port} in ${ns.name} after 10 s`);
-}
-
 // ------------------------------------------------------------------ the suite
 
 interface Figures {
@@ -338,7 +328,7 @@ async function measure(a: Netns, b: Netns, tools: WireTools): Promise<Figures> {
   const hold = { direct: await holdMany(a, tools, direct), socket: await holdMany(a, tools, socket) };
 
   const kernelIperf3 = b.spawn('iperf3', ['-s', '-p', String(KERNEL_IPERF3_PORT), '-B', SOCKET_IP]);
-  await listening(b, KERNEL_IPERF3_PORT);
+  await waitListening(b, KERNEL_IPERF3_PORT, { timeoutMs: 10_000, intervalMs: 50, what: 'wire: iperf3 -s' });
   const targets = {
     kernel: ['kernel iperf3 -s (veth)', SOCKET_IP, KERNEL_IPERF3_PORT],
     socket: ['serveIperf3 on socket (veth)', SOCKET_IP, IPERF3_PORT],

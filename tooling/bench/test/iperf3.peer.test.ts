@@ -4,6 +4,7 @@ import { openTap } from '@stack/netif-tap';
 import { CryptoRandom, NodeScheduler } from '@stack/platform-node';
 import { createDirectStack, type DirectStack } from '@stack/stack-direct';
 import { describePeer, withNetns, type Netns, type NetnsProcess } from '@stack/testkit';
+import { waitFor, waitListening } from '@stack/testkit/process';
 import { runIperf3Client, serveIperf3, type Iperf3Server } from '../src/iperf3/index.js';
 
 // Linux's iperf3 (3.12) against our iperf3 endpoints, on a socket stack
@@ -59,13 +60,15 @@ interface ClientLine {
   streams: { id: number; sender: boolean; bytes: number; serverBytes: number }[];
 }
 
-async function waitUntil(cond: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/**
+ * The least share of what one end says it sent that the other end must say
+ * it received. Each figure comes from a different program (iperf3's own
+ * count against ours), so this checks our count independently of the
+ * exact-equality checks, which compare iperf3's report with the figure our
+ * side handed it in the results exchange. What is short is what was still
+ * in flight or in socket buffers when the test ended.
+ */
+const DELIVERED = 0.9;
 
 /** Established TCP connections to the iperf3 port inside the namespace. */
 async function connectionsTo(ns: Netns): Promise<number> {
@@ -105,6 +108,8 @@ describePeer('iperf3: Linux iperf3 -c against serveIperf3 on a socket stack', { 
       // iperf3's receiver figure is what our server counted and reported.
       expect(s1).toMatchObject({ reverse: false, parallel: 1, bytesSent: 0, bytesReceived: normal.end.sum_received.bytes });
       expect(normal.end.sum_sent.bytes).toBeGreaterThanOrEqual(s1.bytesReceived);
+      // Independent of the above: iperf3's own count of what it sent, against what our server counted.
+      expect(s1.bytesReceived).toBeGreaterThanOrEqual(DELIVERED * normal.end.sum_sent.bytes);
 
       const reverse = await iperf3Client(ns, ['-R']);
       const s2 = await serverTest(server, 2);
@@ -112,11 +117,14 @@ describePeer('iperf3: Linux iperf3 -c against serveIperf3 on a socket stack', { 
       // With -R our server sent: iperf3's sender figure is our count; iperf3 received at most that.
       expect(s2).toMatchObject({ reverse: true, bytesReceived: 0, bytesSent: reverse.end.sum_sent.bytes });
       expect(reverse.end.sum_received.bytes).toBeLessThanOrEqual(s2.bytesSent);
+      // Independent of the above: iperf3's own count of what it received, against what our server counted as sent.
+      expect(reverse.end.sum_received.bytes).toBeGreaterThanOrEqual(DELIVERED * s2.bytesSent);
 
       const parallel = await iperf3Client(ns, ['-P', '2']);
       const s3 = await serverTest(server, 3);
       expect(s3.streams.map((s) => [s.id, s.direction])).toEqual([[1, 'receive'], [3, 'receive']]);
       expect(s3.bytesReceived).toBe(parallel.end.sum_received.bytes);
+      expect(s3.bytesReceived).toBeGreaterThanOrEqual(DELIVERED * parallel.end.sum_sent.bytes);
       for (const s of s3.streams) expect(s.bytes).toBeGreaterThan(0);
 
       await server.kill('SIGTERM');
@@ -129,7 +137,7 @@ describePeer('iperf3: Linux iperf3 -c against serveIperf3 on a socket stack', { 
       const server = await startServer(ns);
       const first = ns.spawn('iperf3', ['-c', '127.0.0.1', '-p', String(PORT), '-t', '3', '-J']);
       // Under way: the control connection and the data connection are up.
-      await waitUntil(async () => (await connectionsTo(ns)) >= 2, 'the first test to start');
+      await waitFor(async () => (await connectionsTo(ns)) >= 2, { what: 'the first test to start (control and data connections up)', timeoutMs: 15_000, intervalMs: 50 });
       const second = await ns.exec('iperf3', ['-c', '127.0.0.1', '-p', String(PORT), '-t', '1', '-J'], { allowFailure: true, timeoutMs: 30_000 });
       // (iperf3 -J exits 0 after an error it reported in the JSON)
       expect((JSON.parse(second.stdout) as Iperf3Json).error).toMatch(/busy/);
@@ -154,7 +162,7 @@ describePeer('iperf3: runIperf3Client on a socket stack against Linux iperf3 -s'
   async function againstLinux(args: string[]): Promise<{ ours: ClientLine; linux: Iperf3Json }> {
     return withNetns(async (ns) => {
       const linux = ns.spawn('iperf3', ['-s', '-1', '-J', '-p', String(PORT)]);
-      await waitUntil(async () => (await ns.sh(`ss -Hltn '( sport = :${PORT} )' | wc -l`)).stdout.trim() !== '0', 'iperf3 -s to listen');
+      await waitListening(ns, PORT, { what: 'iperf3 -s' });
       const r = await ns.exec(process.execPath, [...CLI, 'client', '127.0.0.1', '--port', String(PORT), '-t', '2', ...args], { timeoutMs: 60_000, allowFailure: true });
       const ours = JSON.parse(r.stdout) as ClientLine;
       expect(ours.event, `our client failed: ${r.stdout}${r.stderr}`).toBe('result');
@@ -243,6 +251,8 @@ describePeer('iperf3: Linux iperf3 against @stack/stack-direct on a TAP', { comm
       expect(s1.bytesReceived).toBeGreaterThan(0);
       expect(s1.bytesReceived).toBe(normal.json.end.sum_received.bytes);
       expect(normal.json.end.sum_sent.bytes).toBeGreaterThanOrEqual(s1.bytesReceived);
+      // Independent of the above: iperf3's own count of what it sent, against what our server counted.
+      expect(s1.bytesReceived).toBeGreaterThanOrEqual(DELIVERED * normal.json.end.sum_sent.bytes);
 
       const reverse = await iperf3In(ns, ['-c', OUR_IP, '-p', String(PORT), '-t', '2', '-R']);
       expect(reverse.json.error, reverse.stderr).toBeUndefined();
@@ -251,6 +261,8 @@ describePeer('iperf3: Linux iperf3 against @stack/stack-direct on a TAP', { comm
       expect(s2).toMatchObject({ reverse: true, bytesReceived: 0, bytesSent: reverse.json.end.sum_sent.bytes });
       expect(reverse.json.end.sum_received.bytes).toBeGreaterThan(0);
       expect(reverse.json.end.sum_received.bytes).toBeLessThanOrEqual(s2.bytesSent);
+      // Independent of the above: iperf3's own count of what it received, against what our server counted as sent.
+      expect(reverse.json.end.sum_received.bytes).toBeGreaterThanOrEqual(DELIVERED * s2.bytesSent);
 
       const parallel = await iperf3In(ns, ['-c', OUR_IP, '-p', String(PORT), '-t', '2', '-P', '2']);
       expect(parallel.json.error, parallel.stderr).toBeUndefined();
@@ -258,6 +270,7 @@ describePeer('iperf3: Linux iperf3 against @stack/stack-direct on a TAP', { comm
       const s3 = server.results[2]!;
       expect(s3.streams.map((s) => s.id)).toEqual([1, 3]);
       expect(s3.bytesReceived).toBe(parallel.json.end.sum_received.bytes);
+      expect(s3.bytesReceived).toBeGreaterThanOrEqual(DELIVERED * parallel.json.end.sum_sent.bytes);
       expect(server.stats).toMatchObject({ tests: 3, completed: 3, failed: 0, errors: {} });
       // Seen, never asserted: the figures of this run.
       console.log(`iperf3 -> stack-direct (TAP): ${MBIT(s1.bytesReceived)} in, ${MBIT(reverse.json.end.sum_received.bytes)} out (-R), ${MBIT(s3.bytesReceived)} in (-P 2)`);
@@ -268,7 +281,7 @@ describePeer('iperf3: Linux iperf3 against @stack/stack-direct on a TAP', { comm
     await withTapServer(async (ns, _server, stack, scheduler) => {
       for (const reverse of [false, true]) {
         const linux = iperf3In(ns, ['-s', '-1', '-p', '5202']);
-        await waitUntil(async () => (await ns.sh(`ss -Hltn '( sport = :5202 )' | wc -l`)).stdout.trim() !== '0', 'iperf3 -s to listen');
+        await waitListening(ns, 5202, { what: 'iperf3 -s' });
         const r = await runIperf3Client(stack, KERNEL_IP, { port: 5202, seconds: 2, reverse, clock: scheduler });
         const { json } = await linux;
         expect(json.error).toBeUndefined();

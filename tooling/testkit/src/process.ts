@@ -117,6 +117,57 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** Options of `waitFor`. */
+export interface WaitForOptions {
+  /** Give up (reject) after this many ms (default 10,000). */
+  timeoutMs?: number;
+  /** ms between two checks (default 20). */
+  intervalMs?: number;
+  /** What is awaited, for the error message (e.g. 'iperf3 -s to listen on 5201'). */
+  what?: string;
+}
+
+/**
+ * Polls `cond` (sync or async) every `intervalMs` until it returns true;
+ * rejects after `timeoutMs` with an error naming `what`. For waiting on an
+ * event outside the test's control (a process, the kernel), never for
+ * asserting on timing. An error thrown by `cond` rejects at once.
+ */
+export async function waitFor(cond: () => Promise<boolean> | boolean, options: WaitForOptions = {}): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const intervalMs = options.intervalMs ?? 20;
+  const deadline = Date.now() + timeoutMs;
+  let checks = 0;
+  for (;;) {
+    checks++;
+    if (await cond()) return;
+    if (Date.now() >= deadline) {
+      throw new Error(`waitFor: gave up after ${timeoutMs} ms (${checks} checks, every ${intervalMs} ms) waiting for ${options.what ?? 'a condition'}`);
+    }
+    await sleep(intervalMs);
+  }
+}
+
+/** What `waitListening` needs of a namespace (a `Netns` has it). */
+export interface CommandRunner {
+  readonly name: string;
+  exec(cmd: string, args?: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+}
+
+/**
+ * Waits until something listens on TCP `port` (any address) in `ns`, as
+ * `ss -Hltn '( sport = :PORT )'` shows it; rejects after `timeoutMs`
+ * (default 15,000) naming the namespace and port.
+ */
+export function waitListening(ns: CommandRunner, port: number, options: WaitForOptions = {}): Promise<void> {
+  return waitFor(async () => (await ns.exec('ss', ['-Hltn', `( sport = :${port} )`])).stdout.trim() !== '', {
+    timeoutMs: 15_000,
+    intervalMs: 50,
+    ...options,
+    what: `${options.what ?? 'a TCP listener'} on port ${port} in ${ns.name}`,
+  });
+}
+
 /** SIGTERM, wait up to `graceMs` for the pids to go, then SIGKILL the rest. */
 export async function terminate(pids: readonly number[], graceMs = 2000): Promise<void> {
   for (const pid of pids) killPid(pid, 'SIGTERM');

@@ -1,10 +1,9 @@
 // Shared by linux.peer.test.ts and scapy.peer.test.ts: a network namespace
 // with tap0 opened by this process, @stack's direct stack on it at
 // 10.77.0.2/24 and Linux at 10.77.0.1/24 on the kernel side, optionally
-// recorded to a pcap file; helpers for flows, hashes and counters.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import type { Flow, NetDevice } from '@stack/interfaces';
+// recorded to a pcap file; helpers for connections and counters (hashes are
+// in ../hash.ts; waiting and flow helpers come from @stack/testkit).
+import type { NetDevice } from '@stack/interfaces';
 import { withPcap } from '@stack/netif';
 import { openTap, type TapDevice } from '@stack/netif-tap';
 import { fileSink, PcapWriter } from '@stack/pcap';
@@ -13,8 +12,6 @@ import { createDirectStack, type DirectStack, type DirectStackOptions } from '@s
 import type { TcpConnectionInfo } from '@stack/tcp';
 import { withNetns, type Netns } from '@stack/testkit';
 import { wallClock } from '../../src/stack.js';
-
-export { readAll } from '@stack/testkit/conformance';
 
 /** Linux's side of the TAP and ours. */
 export const KERNEL_IP = '10.77.0.1';
@@ -92,23 +89,6 @@ export async function withPeerStack<T>(options: PeerWorldOptions, fn: (w: PeerWo
   );
 }
 
-export function sha256(data: Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
-/** SHA-256 of a file. */
-export function sha256File(path: string): string {
-  return sha256(readFileSync(path));
-}
-
-/** Writes `data` in chunks, waiting for each (backpressure); throws on a flow error. */
-export async function writeAll(flow: Flow, data: Uint8Array, chunk = 256 * 1024): Promise<void> {
-  for (let o = 0; o < data.length; o += chunk) {
-    const err = await flow.write(data.subarray(o, Math.min(o + chunk, data.length)));
-    if (err !== null) throw new Error(`write failed: ${err}`);
-  }
-}
-
 /** A connection as `stack.inspect().tcp.connections` lists it: the engine's snapshot with both ends as text. */
 export type ConnSnapshot = Omit<TcpConnectionInfo, 'localPort' | 'remotePort'> & { readonly local: string; readonly remote: string };
 
@@ -124,15 +104,6 @@ export function connection(stack: DirectStack, remote: string): ConnSnapshot {
   const found = connections(stack, remote);
   if (found.length !== 1) throw new Error(`expected one connection to ${remote}, found ${found.length}: ${JSON.stringify(stack.inspect().tcp.connections)}`);
   return found[0]!;
-}
-
-/** Waits (polling every 20 ms) until `cond()` holds; throws after `ms` with `what`. Never used to assert on timing, only to wait for an event. */
-export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** A counter of Linux's TCP MIB in the namespace (/proc/net/snmp, e.g. 'RetransSegs'). */
