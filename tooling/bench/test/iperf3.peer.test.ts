@@ -61,14 +61,24 @@ interface ClientLine {
 }
 
 /**
- * The least share of what one end says it sent that the other end must say
- * it received. Each figure comes from a different program (iperf3's own
+ * The least share of what iperf3 says it sent that our receiving server must
+ * say it received. Each figure comes from a different program (iperf3's own
  * count against ours), so this checks our count independently of the
  * exact-equality checks, which compare iperf3's report with the figure our
- * side handed it in the results exchange. What is short is what was still
- * in flight or in socket buffers when the test ended.
+ * side handed it in the results exchange. What is short is what was still in
+ * socket buffers when our server read TEST_END (iperf3 stopped sending at
+ * its timer), a few MiB of gigabytes.
+ *
+ * There is no such bound for `-R` on a timed test: iperf3's receiving client
+ * sends TEST_END at its timer, then goes on draining without counting
+ * ("late receive") until the server has read TEST_END, so the share it
+ * misses is throughput × the server's reaction time, a matter of load (a CI
+ * run measured 87%). `-R -n` below checks our sent count exactly instead.
  */
 const DELIVERED = 0.9;
+
+/** `-n` of the byte-count reverse test: a multiple of iperf3's 128 KiB block, so the server sends exactly this. */
+const REVERSE_BYTES = 256 * 1024 * 1024;
 
 /** Established TCP connections to the iperf3 port inside the namespace. */
 async function connectionsTo(ns: Netns): Promise<number> {
@@ -89,8 +99,10 @@ async function serverTest(server: NetnsProcess, n: number): Promise<ServerLine> 
   return JSON.parse(line!) as ServerLine;
 }
 
+/** `iperf3 -c` on the namespace's loopback: a 2 s test unless `args` end it by bytes (`-n`). */
 async function iperf3Client(ns: Netns, args: string[]): Promise<Iperf3Json> {
-  const r = await ns.exec('iperf3', ['-c', '127.0.0.1', '-p', String(PORT), '-t', '2', '-J', ...args], { timeoutMs: 60_000, allowFailure: true });
+  const length = args.includes('-n') ? [] : ['-t', '2'];
+  const r = await ns.exec('iperf3', ['-c', '127.0.0.1', '-p', String(PORT), ...length, '-J', ...args], { timeoutMs: 60_000, allowFailure: true });
   const json = JSON.parse(r.stdout) as Iperf3Json;
   expect(json.error, `iperf3 ${args.join(' ')} reported an error; stderr: ${r.stderr}`).toBeUndefined();
   expect(r.code).toBe(0);
@@ -98,7 +110,7 @@ async function iperf3Client(ns: Netns, args: string[]): Promise<Iperf3Json> {
 }
 
 describePeer('iperf3: Linux iperf3 -c against serveIperf3 on a socket stack', { commands: ['ip', 'ss', 'iperf3'], root: true }, () => {
-  it('completes normal, -R and -P 2 tests one after the other; the byte counts agree', async () => {
+  it('completes normal, -R, -P 2 and -R -n tests one after the other; the byte counts agree', async () => {
     await withNetns(async (ns) => {
       const server = await startServer(ns);
 
@@ -117,8 +129,6 @@ describePeer('iperf3: Linux iperf3 -c against serveIperf3 on a socket stack', { 
       // With -R our server sent: iperf3's sender figure is our count; iperf3 received at most that.
       expect(s2).toMatchObject({ reverse: true, bytesReceived: 0, bytesSent: reverse.end.sum_sent.bytes });
       expect(reverse.end.sum_received.bytes).toBeLessThanOrEqual(s2.bytesSent);
-      // Independent of the above: iperf3's own count of what it received, against what our server counted as sent.
-      expect(reverse.end.sum_received.bytes).toBeGreaterThanOrEqual(DELIVERED * s2.bytesSent);
 
       const parallel = await iperf3Client(ns, ['-P', '2']);
       const s3 = await serverTest(server, 3);
@@ -126,6 +136,12 @@ describePeer('iperf3: Linux iperf3 -c against serveIperf3 on a socket stack', { 
       expect(s3.bytesReceived).toBe(parallel.end.sum_received.bytes);
       expect(s3.bytesReceived).toBeGreaterThanOrEqual(DELIVERED * parallel.end.sum_sent.bytes);
       for (const s of s3.streams) expect(s.bytes).toBeGreaterThan(0);
+
+      // Independent of our report: iperf3 stops at -n bytes received, our server at -n bytes sent.
+      const counted = await iperf3Client(ns, ['-R', '-n', String(REVERSE_BYTES)]);
+      const s4 = await serverTest(server, 4);
+      expect(counted.end.sum_received.bytes).toBe(REVERSE_BYTES);
+      expect(s4).toMatchObject({ reverse: true, bytesSent: REVERSE_BYTES });
 
       await server.kill('SIGTERM');
       expect((await server.exited).code).toBe(0);
@@ -242,7 +258,7 @@ function iperf3In(ns: Netns, args: string[]): Promise<{ json: Iperf3Json; stderr
 const MBIT = (bytes: number, seconds = 2): string => `${((bytes * 8) / seconds / 1e6).toFixed(0)} Mbit/s`;
 
 describePeer('iperf3: Linux iperf3 against @stack/stack-direct on a TAP', { commands: ['ip', 'iperf3'], root: true, files: ['/dev/net/tun'] }, () => {
-  it('iperf3 -c: normal, -R and -P 2 tests complete; our counts are what iperf3 reports', async () => {
+  it('iperf3 -c: normal, -R, -P 2 and -R -n tests complete; our counts are what iperf3 reports', async () => {
     await withTapServer(async (ns, server) => {
       const normal = await iperf3In(ns, ['-c', OUR_IP, '-p', String(PORT), '-t', '2']);
       expect(normal.json.error, normal.stderr).toBeUndefined();
@@ -261,8 +277,6 @@ describePeer('iperf3: Linux iperf3 against @stack/stack-direct on a TAP', { comm
       expect(s2).toMatchObject({ reverse: true, bytesReceived: 0, bytesSent: reverse.json.end.sum_sent.bytes });
       expect(reverse.json.end.sum_received.bytes).toBeGreaterThan(0);
       expect(reverse.json.end.sum_received.bytes).toBeLessThanOrEqual(s2.bytesSent);
-      // Independent of the above: iperf3's own count of what it received, against what our server counted as sent.
-      expect(reverse.json.end.sum_received.bytes).toBeGreaterThanOrEqual(DELIVERED * s2.bytesSent);
 
       const parallel = await iperf3In(ns, ['-c', OUR_IP, '-p', String(PORT), '-t', '2', '-P', '2']);
       expect(parallel.json.error, parallel.stderr).toBeUndefined();
@@ -271,7 +285,14 @@ describePeer('iperf3: Linux iperf3 against @stack/stack-direct on a TAP', { comm
       expect(s3.streams.map((s) => s.id)).toEqual([1, 3]);
       expect(s3.bytesReceived).toBe(parallel.json.end.sum_received.bytes);
       expect(s3.bytesReceived).toBeGreaterThanOrEqual(DELIVERED * parallel.json.end.sum_sent.bytes);
-      expect(server.stats).toMatchObject({ tests: 3, completed: 3, failed: 0, errors: {} });
+
+      // Independent of our report: iperf3 stops at -n bytes received, our server at -n bytes sent.
+      const counted = await iperf3In(ns, ['-c', OUR_IP, '-p', String(PORT), '-R', '-n', String(REVERSE_BYTES)]);
+      expect(counted.json.error, counted.stderr).toBeUndefined();
+      await server.idle();
+      expect(counted.json.end.sum_received.bytes).toBe(REVERSE_BYTES);
+      expect(server.results[3]).toMatchObject({ reverse: true, bytesSent: REVERSE_BYTES });
+      expect(server.stats).toMatchObject({ tests: 4, completed: 4, failed: 0, errors: {} });
       // Seen, never asserted: the figures of this run.
       console.log(`iperf3 -> stack-direct (TAP): ${MBIT(s1.bytesReceived)} in, ${MBIT(reverse.json.end.sum_received.bytes)} out (-R), ${MBIT(s3.bytesReceived)} in (-P 2)`);
     });
