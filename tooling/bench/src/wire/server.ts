@@ -21,7 +21,7 @@ import { openTap, type TapDevice } from '@stack/netif-tap';
 import { CryptoRandom, NodeScheduler } from '@stack/platform-node';
 import { createDirectStack } from '@stack/stack-direct';
 import { createSocketStack } from '@stack/stack-socket';
-import { serveEcho } from '../../../../apps/echo/src/server.js';
+import { serveEcho } from '@stack/echo/server';
 import { serveIperf3 } from '../iperf3/index.js';
 import { profile } from '../profile.js';
 import { ECHO_PORT, IPERF3_PORT, type WireMemory, type WireStats } from './messages.js';
