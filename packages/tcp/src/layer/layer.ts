@@ -836,9 +836,10 @@ class TcpLayerImpl implements Tcp, FlowHost, ListenerHost, PortCheck {
  * Creates the TCP layer (RFC 9293) over `ip` and registers it for protocol 6:
  * 4-tuple demux, listeners with SYN and accept queues, connects with RFC 6056
  * ephemeral ports and RFC 6528 ISNs, RSTs for segments nobody wants, ICMP
- * errors turning a connect into 'refused' or 'unreachable', and every
- * connection's timers behind one scheduler timer. Throws ERR_INVALID_CONFIG
- * on a bad config.
+ * errors turning a connect into 'refused' or 'unreachable'. Every
+ * connection's timers sit behind one scheduler timer, and the compact
+ * TIME-WAIT records behind one more (never a timer per connection). Throws
+ * ERR_INVALID_CONFIG on a bad config.
  */
 export function createTcp(ip: IpLayer, deps: TcpDeps, config?: TcpLayerConfig): Tcp {
   const layer = new TcpLayerImpl(ip, deps, resolveTcpLayerConfig(config));
