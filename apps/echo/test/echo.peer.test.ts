@@ -14,6 +14,14 @@ import { sha256 } from './hash.js';
 
 const MAIN = ['--conditions=@stack/source', '--import', 'tsx', 'apps/echo/src/main.ts'];
 
+/** python3 -c UDP_ONCE HOST PORT TEXT: sends TEXT in one datagram, prints the first reply from HOST:PORT (10 s at most). */
+const UDP_ONCE = `
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(10)
+s.connect((sys.argv[1], int(sys.argv[2]))); s.send(sys.argv[3].encode())
+sys.stdout.write(s.recv(65535).decode())
+`;
+
 interface Running {
   readonly ns: Netns;
   readonly app: NetnsProcess;
@@ -82,7 +90,8 @@ function suite(net: 'direct' | 'socket'): void {
 
   it(`${net}: UDP datagrams come back; SIGUSR2 prints the state as JSON`, async () => {
     await withEcho(async ({ ns, app, host }) => {
-      const r = await ns.sh(`printf 'datagram' | nc -u -w 1 ${host} 7`);
+      // One datagram and its echo, waiting up to 10 s (nc -u would need a fixed idle wait, and 1 s is short on a loaded machine).
+      const r = await ns.exec('python3', ['-c', UDP_ONCE, host, '7', 'datagram']);
       expect(r.stdout).toBe('datagram');
       process.kill(app.pid, 'SIGUSR2');
       await app.waitForOutput(/"udpEchoed":1/, 10_000);
@@ -94,7 +103,7 @@ function suite(net: 'direct' | 'socket'): void {
   });
 }
 
-describePeer('echo app against Linux nc', { commands: ['ip', 'nc', 'socat', 'ss', 'sha256sum'], root: true, files: ['/dev/net/tun'] }, () => {
+describePeer('echo app against Linux nc', { commands: ['ip', 'nc', 'socat', 'ss', 'sha256sum', 'python3'], root: true, files: ['/dev/net/tun'] }, () => {
   suite('direct');
   suite('socket');
 });
