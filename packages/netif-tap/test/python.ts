@@ -32,7 +32,7 @@ print("sent", len(data), flush=True)
 
 /**
  * A Python UDP receiver for the namespace: binds ADDR PORT, prints "ready",
- * takes COUNT datagrams (or stops after 5 s without one), then prints one
+ * takes COUNT datagrams (or stops after 30 s without one), then prints one
  * JSON line: how many came, and the SHA-256 of each one's 2-byte big-endian
  * length followed by its bytes, in arrival order.
  */
@@ -40,7 +40,7 @@ export const PY_UDP_SINK = `
 import hashlib, json, socket, struct, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
-s.bind((sys.argv[1], int(sys.argv[2]))); s.settimeout(5)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.settimeout(30)
 print("ready", flush=True)
 want = int(sys.argv[3]); h = hashlib.sha256(); n = 0
 try:
